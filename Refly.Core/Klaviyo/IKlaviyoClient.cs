@@ -1,0 +1,150 @@
+namespace Refly.Core.Klaviyo;
+
+/// <summary>
+/// Klaviyo's REST API (revision from <c>Klaviyo:Revision</c>) as the product uses it. The client only knows a base URL:
+/// it cannot tell the built-in sandbox from the real Klaviyo. Every method throws <see cref="KlaviyoException"/>
+/// (or a subclass) for an error answer after retries.
+/// </summary>
+public interface IKlaviyoClient
+{
+    // ---- Accounts ----
+    /// <summary>GET /api/accounts: the account the key belongs to (used by "Test connection").</summary>
+    Task<KlaviyoAccount> GetAccountAsync(CancellationToken cancellationToken);
+
+    // ---- Campaigns ----
+    /// <summary>GET /api/campaigns with the email channel filter, including messages and tags, every page.</summary>
+    IAsyncEnumerable<KlaviyoCampaign> GetEmailCampaignsAsync(CancellationToken cancellationToken);
+
+    /// <summary>GET /api/campaigns/{id} including messages and tags; null when Klaviyo answers 404.</summary>
+    Task<KlaviyoCampaign?> GetCampaignAsync(string campaignId, CancellationToken cancellationToken);
+
+    /// <summary>GET /api/campaign-messages/{id} with its template relationship; null when 404.</summary>
+    Task<KlaviyoCampaignMessage?> GetCampaignMessageAsync(string messageId, CancellationToken cancellationToken);
+
+    /// <summary>PATCH /api/campaign-messages/{id}: sets the email subject and preview text (only while the campaign is a Draft).</summary>
+    Task UpdateCampaignMessageContentAsync(string messageId, string subject, string previewText, CancellationToken cancellationToken);
+
+    /// <summary>POST /api/campaign-message-assign-template.</summary>
+    Task AssignTemplateAsync(string messageId, string templateId, CancellationToken cancellationToken);
+
+    /// <summary>GET /api/campaign-recipient-estimations/{campaignId}: estimated recipients; null when none is available.</summary>
+    Task<long?> GetRecipientEstimateAsync(string campaignId, CancellationToken cancellationToken);
+
+    /// <summary>PATCH /api/campaign-send-jobs/{campaignId} with action "revert": a Scheduled campaign goes back to Draft.</summary>
+    Task RevertSendJobAsync(string campaignId, CancellationToken cancellationToken);
+
+    /// <summary>POST /api/campaign-send-jobs: schedules (or sends) the campaign with its own send strategy.</summary>
+    Task CreateSendJobAsync(string campaignId, CancellationToken cancellationToken);
+
+    // ---- Templates ----
+    /// <summary>GET /api/templates/{id}; null when 404.</summary>
+    Task<KlaviyoTemplate?> GetTemplateAsync(string templateId, CancellationToken cancellationToken);
+
+    /// <summary>POST /api/templates: a new CODE template with this html; returns its id.</summary>
+    Task<string> CreateTemplateAsync(string name, string html, CancellationToken cancellationToken);
+
+    /// <summary>DELETE /api/templates/{id}; a template already gone is not an error.</summary>
+    Task DeleteTemplateAsync(string templateId, CancellationToken cancellationToken);
+
+    // ---- Tags ----
+    /// <summary>GET /api/tags?filter=equals(name,'...'); null when no tag has this name.</summary>
+    Task<KlaviyoTag?> FindTagByNameAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>GET /api/tags/{id}/relationships/campaigns: ids of the campaigns carrying the tag, every page.</summary>
+    IAsyncEnumerable<string> GetCampaignIdsForTagAsync(string tagId, CancellationToken cancellationToken);
+
+    // ---- Lists, segments, profiles ----
+    /// <summary>GET /api/lists/{id} or /api/segments/{id} with additional-fields profile_count; null when 404.</summary>
+    Task<KlaviyoGroup?> GetGroupAsync(KlaviyoGroupRef group, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One page of GET /api/lists/{id}/profiles or /api/segments/{id}/profiles (page size 100, sparse profile fields).
+    /// <paramref name="cursor"/> is null for the first page, else the <see cref="KlaviyoPage{T}.NextCursor"/> of the previous page.
+    /// <paramref name="joinedWindow"/> restricts a list/segment to profiles whose joined_group_at is in [From, To).
+    /// </summary>
+    Task<KlaviyoPage<KlaviyoProfile>> GetGroupProfilesPageAsync(
+        KlaviyoGroupRef group, string? cursor, JoinedWindow? joinedWindow, CancellationToken cancellationToken);
+
+    // ---- Profile bulk import ----
+    /// <summary>POST /api/profile-bulk-import-jobs (<= 10,000 profiles, <= 5 MB); returns the job id.</summary>
+    Task<string> CreateProfileImportJobAsync(IReadOnlyList<ProfilePropertyPatch> profiles, CancellationToken cancellationToken);
+
+    /// <summary>GET /api/profile-bulk-import-jobs/{id}.</summary>
+    Task<KlaviyoImportJob> GetProfileImportJobAsync(string jobId, CancellationToken cancellationToken);
+
+    /// <summary>GET /api/profile-bulk-import-jobs/{id}/import-errors, every page.</summary>
+    IAsyncEnumerable<KlaviyoImportError> GetProfileImportErrorsAsync(string jobId, CancellationToken cancellationToken);
+}
+
+public sealed record KlaviyoAccount(string Id, string? OrganizationName, string? DefaultSenderEmail);
+
+public sealed record KlaviyoCampaign(
+    string Id,
+    string Name,
+    string Status,
+    bool Archived,
+    KlaviyoAudiences Audiences,
+    KlaviyoSendStrategy SendStrategy,
+    DateTimeOffset? ScheduledAt,
+    DateTimeOffset? SendTime,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<KlaviyoCampaignMessage> Messages,
+    IReadOnlyList<KlaviyoTag> Tags);
+
+public sealed record KlaviyoAudiences(IReadOnlyList<string> Included, IReadOnlyList<string> Excluded);
+
+/// <summary>The campaign's send strategy as Klaviyo returns it: method ("static", "immediate", "smart_send_time", ...) and its datetime if any.</summary>
+public sealed record KlaviyoSendStrategy(string Method, DateTimeOffset? Datetime);
+
+public sealed record KlaviyoCampaignMessage(
+    string Id,
+    string Channel,
+    string? Label,
+    string? Subject,
+    string? PreviewText,
+    string? FromEmail,
+    string? FromLabel,
+    string? TemplateId);
+
+public sealed record KlaviyoTag(string Id, string Name);
+
+public sealed record KlaviyoTemplate(string Id, string Name, string EditorType, string? Html, string? Text);
+
+public enum KlaviyoGroupKind { List, Segment }
+
+/// <summary>A list or a segment id. Klaviyo's audiences mix both kinds of id; the sandbox and Klaviyo resolve which by lookup.</summary>
+public sealed record KlaviyoGroupRef(KlaviyoGroupKind Kind, string Id);
+
+public sealed record KlaviyoGroup(KlaviyoGroupRef Ref, string Name, long? ProfileCount);
+
+/// <summary>Half-open window [From, To) on joined_group_at; either end may be open.</summary>
+public sealed record JoinedWindow(DateTimeOffset? From, DateTimeOffset? To);
+
+public sealed record KlaviyoPage<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+/// <summary>A profile with the attributes the personalizers read. <see cref="Properties"/> holds custom properties.</summary>
+public sealed record KlaviyoProfile(
+    string Id,
+    string? Email,
+    string? FirstName,
+    string? LastName,
+    string? City,
+    string? Country,
+    DateTimeOffset? JoinedGroupAt,
+    IReadOnlyDictionary<string, string?> Properties);
+
+/// <summary>One profile in a bulk import: properties to set and property names to unset.</summary>
+public sealed record ProfilePropertyPatch(
+    string ProfileId,
+    string? Email,
+    IReadOnlyDictionary<string, string> Set,
+    IReadOnlyList<string> Unset);
+
+public sealed record KlaviyoImportJob(
+    string Id, string Status, int TotalCount, int CompletedCount, int FailedCount, DateTimeOffset? CompletedAt)
+{
+    public bool IsFinished => Status is "complete" or "cancelled" or "failed";
+}
+
+public sealed record KlaviyoImportError(string? Code, string? Title, string? Detail, string? Email, string? ProfileId);
