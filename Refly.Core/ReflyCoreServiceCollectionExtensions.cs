@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Quartz;
+using Refly.Core.Campaigns;
+using Refly.Core.Klaviyo;
+using Refly.Core.Notifications;
+using Refly.Core.Persistence;
+
+namespace Refly.Core;
+
+public static class ReflyCoreServiceCollectionExtensions
+{
+    /// <summary>Everything Core offers: persistence, the Klaviyo client, campaigns, notifications and the in-process Quartz scheduler.</summary>
+    public static IServiceCollection AddReflyCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IChangeNotifier, ChangeNotifier>();
+        services.AddPersistence(configuration);
+        services.AddKlaviyo(configuration);
+        services.AddCampaigns(configuration);
+        services.AddQuartzHostedService(options =>
+        {
+            // Shutdown lets in-flight jobs reach their next checkpoint instead of killing them mid-batch.
+            options.WaitForJobsToComplete = true;
+        });
+        return services;
+    }
+}

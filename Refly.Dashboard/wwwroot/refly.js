@@ -1,0 +1,3 @@
+window.refly = {
+    timeZone: () => Intl.DateTimeFormat().resolvedOptions().timeZone
+};
