@@ -6,6 +6,7 @@ using Refly.Core.Campaigns;
 using Refly.Core.Klaviyo;
 using Refly.Core.Notifications;
 using Refly.Core.Persistence;
+using Refly.Core.Personalization;
 
 namespace Refly.Core;
 
@@ -19,6 +20,7 @@ public static class ReflyCoreServiceCollectionExtensions
         services.AddPersistence(configuration);
         services.AddKlaviyo(configuration);
         services.AddCampaigns(configuration);
+        services.AddPersonalization(configuration);
         services.AddQuartzHostedService(options =>
         {
             // Shutdown lets in-flight jobs reach their next checkpoint instead of killing them mid-batch.

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Refly.Core.Campaigns;
+using Refly.Core.Personalization;
 
 namespace Refly.Core.Persistence;
 
@@ -10,6 +11,12 @@ public sealed class ReflyDbContext(DbContextOptions<ReflyDbContext> options) : D
     public DbSet<Campaign> Campaigns => Set<Campaign>();
 
     public DbSet<CampaignMessage> CampaignMessages => Set<CampaignMessage>();
+
+    public DbSet<PersonalizationRun> Runs => Set<PersonalizationRun>();
+
+    public DbSet<RunEvent> RunEvents => Set<RunEvent>();
+
+    public DbSet<RunContact> RunContacts => Set<RunContact>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReflyDbContext).Assembly);

@@ -1,4 +1,6 @@
+using FluentValidation.Results;
 using Refly.Core.Campaigns;
+using Refly.Core.Personalization;
 
 namespace Refly.Dashboard.Automation;
 
@@ -14,25 +16,90 @@ internal static class AutomationApi
             .WithTags("Automation")
             .DisableAntiforgery();
 
-        api.MapGet("/campaigns", async (CampaignQueryService campaigns, string? search, CampaignStatus? status, int? skip, int? take, CancellationToken ct) =>
+        api.MapGet("/campaigns", async (CampaignQueryService campaigns, RunQueryService runs, string? search, CampaignStatus? status, int? skip, int? take, CancellationToken ct) =>
             {
                 var page = await campaigns.QueryAsync(new CampaignQuery(search, status, skip ?? 0, take ?? 500), ct);
-                return TypedResults.Ok(new CampaignListDto(page.Items.Select(CampaignDto.From).ToList(), page.TotalCount));
+                var latest = await runs.LatestByCampaignAsync(page.Items.Select(c => c.KlaviyoId).ToList(), ct);
+                return TypedResults.Ok(new CampaignListDto(
+                    page.Items.Select(c => CampaignDto.From(c, latest.GetValueOrDefault(c.KlaviyoId))).ToList(), page.TotalCount));
             })
             .WithName("ListCampaigns")
             .WithSummary("Campaigns with status, send time, messages and personalization.");
 
-        api.MapGet("/campaigns/{campaignId}", async Task<IResult> (string campaignId, CampaignQueryService campaigns, CancellationToken ct) =>
+        api.MapGet("/campaigns/{campaignId}", async Task<IResult> (string campaignId, CampaignQueryService campaigns, RunQueryService runs, CancellationToken ct) =>
             {
                 var campaign = await campaigns.FindAsync(campaignId, ct);
-                return campaign is null
-                    ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Campaign not found",
-                        detail: $"No campaign with id '{campaignId}' has been synced from Klaviyo.")
-                    : TypedResults.Ok(CampaignDto.From(campaign));
+                if (campaign is null)
+                {
+                    return CampaignNotFound(campaignId);
+                }
+                var latest = await runs.LatestByCampaignAsync([campaign.KlaviyoId], ct);
+                return TypedResults.Ok(CampaignDto.From(campaign, latest.GetValueOrDefault(campaign.KlaviyoId)));
             })
             .WithName("GetCampaign")
             .WithSummary("One campaign by its Klaviyo campaign id.");
 
+        api.MapPost("/campaigns/{campaignId}/personalization", async Task<IResult> (
+                string campaignId, StartPersonalizationBody? body, PersonalizationRunService service, RunQueryService runs, HttpContext http, CancellationToken ct) =>
+            {
+                var request = new StartRunRequest(campaignId, body?.MessageIds ?? [], RunTrigger.Manual, "automation API");
+                var result = await service.StartAsync(request, ct);
+                if (!result.Succeeded)
+                {
+                    return Refusal(result.Errors);
+                }
+                var view = runs.ToView(result.Run!);
+                return TypedResults.Accepted($"/api/v1/runs/{view.RunId}", RunDto.From(view));
+            })
+            .WithName("StartPersonalization")
+            .WithSummary("Starts personalizing the selected messages; 202 with the run, 400/404/409/422 with the reason.");
+
+        api.MapDelete("/campaigns/{campaignId}/personalization", async Task<IResult> (
+                string campaignId, PersonalizationRunService service, RunQueryService runs, CancellationToken ct) =>
+            {
+                var result = await service.CancelCampaignAsync(campaignId, "automation API", ct);
+                return result.Succeeded
+                    ? TypedResults.Accepted($"/api/v1/runs/{result.Run!.Id}", RunDto.From(runs.ToView(result.Run)))
+                    : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to cancel", detail: result.ErrorMessage);
+            })
+            .WithName("CancelPersonalization")
+            .WithSummary("Cancels the campaign's active run: 202; 409 when none is active.");
+
+        api.MapGet("/runs/{runId:guid}", async Task<IResult> (Guid runId, RunQueryService runs, CancellationToken ct) =>
+            {
+                var run = await runs.GetAsync(runId, ct);
+                return run is null
+                    ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Run not found", detail: $"No personalization run with id '{runId}'.")
+                    : TypedResults.Ok(RunDto.From(run));
+            })
+            .WithName("GetRun")
+            .WithSummary("One run: state, trigger, message ids, counts, started/finished, error.");
+
         return app;
+    }
+
+    private static IResult CampaignNotFound(string campaignId) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Campaign not found",
+            detail: $"No campaign with id '{campaignId}' has been synced from Klaviyo.");
+
+    /// <summary>FluentValidation's reasons as problem details; the status follows the first reason.</summary>
+    private static IResult Refusal(IReadOnlyList<ValidationFailure> errors)
+    {
+        var code = errors[0].ErrorCode;
+        var status = code switch
+        {
+            StartRunErrors.CampaignNotFound => StatusCodes.Status404NotFound,
+            StartRunErrors.NoMessageSelected => StatusCodes.Status400BadRequest,
+            StartRunErrors.RunAlreadyActive => StatusCodes.Status409Conflict,
+            _ => StatusCodes.Status422UnprocessableEntity,
+        };
+        return TypedResults.Problem(
+            statusCode: status,
+            title: "Personalization refused",
+            detail: string.Join(" ", errors.Select(e => e.ErrorMessage).Distinct()),
+            extensions: new Dictionary<string, object?>
+            {
+                ["errors"] = errors.Select(e => new { code = e.ErrorCode, message = e.ErrorMessage }).ToList(),
+            });
     }
 }

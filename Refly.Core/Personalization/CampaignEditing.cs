@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Logging;
+using Refly.Core.Klaviyo;
+
+namespace Refly.Core.Personalization;
+
+/// <summary>The campaign no longer exists in Klaviyo.</summary>
+public sealed class CampaignGoneException(string campaignId)
+    : Exception($"The campaign {campaignId} no longer exists in Klaviyo (it was deleted).");
+
+/// <summary>Klaviyo does not allow this campaign's content to be edited now.</summary>
+public sealed class CampaignNotEditableException(string message) : Exception(message);
+
+/// <summary>The campaign was reverted to Draft for an edit and could not be scheduled again.</summary>
+public sealed class CampaignRescheduleFailedException(string message, Exception? inner) : Exception(message, inner);
+
+/// <summary>
+/// Edits a campaign's content the way Klaviyo allows it (DESIGN.md): a Draft directly; a Scheduled campaign by
+/// reverting its send job to Draft, editing, scheduling it again with the same strategy and time, and checking it
+/// is Scheduled again (retrying, then failing loudly). Nothing is touched within 15 minutes of the send time.
+/// </summary>
+public sealed class CampaignEditor(IKlaviyoClient klaviyo, TimeProvider time, ILogger<CampaignEditor> logger)
+{
+    private static readonly TimeSpan[] _rescheduleBackoff = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10)];
+
+    /// <summary>Runs <paramref name="edit"/> while the campaign is editable; returns the campaign as it was before.</summary>
+    /// <exception cref="CampaignGoneException">Klaviyo no longer has the campaign.</exception>
+    /// <exception cref="CampaignNotEditableException">Not Draft/Scheduled, or inside the 15-minute lock.</exception>
+    /// <exception cref="CampaignRescheduleFailedException">The edit happened but the campaign could not be scheduled again.</exception>
+    public async Task<KlaviyoCampaign> EditAsync(string campaignId, Func<KlaviyoCampaign, CancellationToken, Task> edit, CancellationToken cancellationToken)
+    {
+        var campaign = await klaviyo.GetCampaignAsync(campaignId, cancellationToken) ?? throw new CampaignGoneException(campaignId);
+        switch (campaign.Status)
+        {
+            case "Draft":
+                await edit(campaign, cancellationToken);
+                return campaign;
+
+            case "Scheduled":
+                EnsureOutsideLock(campaign);
+                await klaviyo.RevertSendJobAsync(campaignId, cancellationToken);
+                try
+                {
+                    await edit(campaign, cancellationToken);
+                }
+                finally
+                {
+                    // Whatever happened to the edit, the campaign must not stay a Draft: that would cancel the send.
+                    await RescheduleAsync(campaign, CancellationToken.None);
+                }
+                return campaign;
+
+            default:
+                throw new CampaignNotEditableException(
+                    $"Klaviyo only allows content changes to Draft or Scheduled campaigns; this campaign is '{campaign.Status}'.");
+        }
+    }
+
+    /// <summary>Whether the campaign's send time leaves room for an edit (more than 15 minutes away, or none).</summary>
+    public bool IsOutsideLock(DateTimeOffset? sendTime) =>
+        sendTime is null || sendTime.Value - time.GetUtcNow() > SendTimeCheck.EditLockWindow;
+
+    private void EnsureOutsideLock(KlaviyoCampaign campaign)
+    {
+        var sendTime = campaign.SendTime ?? campaign.SendStrategy.Datetime ?? campaign.ScheduledAt;
+        if (!IsOutsideLock(sendTime))
+        {
+            throw new CampaignNotEditableException(
+                $"The campaign sends at {sendTime:u}; Klaviyo locks content edits within 15 minutes of the send time.");
+        }
+    }
+
+    private async Task RescheduleAsync(KlaviyoCampaign original, CancellationToken cancellationToken)
+    {
+        Exception? last = null;
+        for (var attempt = 0; attempt <= _rescheduleBackoff.Length; attempt++)
+        {
+            try
+            {
+                await klaviyo.CreateSendJobAsync(original.Id, cancellationToken);
+                var again = await klaviyo.GetCampaignAsync(original.Id, cancellationToken);
+                if (again?.Status is "Scheduled" or "Preparing to schedule")
+                {
+                    return;
+                }
+                last = new InvalidOperationException($"Klaviyo reports the campaign as '{again?.Status ?? "deleted"}' after scheduling.");
+            }
+            catch (KlaviyoException ex)
+            {
+                last = ex;
+            }
+
+            logger.LogWarning(last, "Scheduling campaign {CampaignId} again failed (attempt {Attempt})", original.Id, attempt + 1);
+            if (attempt < _rescheduleBackoff.Length)
+            {
+                await Task.Delay(_rescheduleBackoff[attempt], time, cancellationToken);
+            }
+        }
+
+        logger.LogCritical(last,
+            "ALERT: campaign {CampaignId} ('{Name}') was reverted to Draft for a content change and could NOT be scheduled again for {SendTime}. Schedule it in Klaviyo now.",
+            original.Id, original.Name, original.SendTime);
+        throw new CampaignRescheduleFailedException(
+            $"The campaign was reverted to Draft to change its content and could not be scheduled again for {original.SendTime:u}: schedule it in Klaviyo now. ({last?.Message})",
+            last);
+    }
+}

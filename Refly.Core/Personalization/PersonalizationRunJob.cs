@@ -1,0 +1,41 @@
+using Quartz;
+
+namespace Refly.Core.Personalization;
+
+/// <summary>Quartz job carrying one run forward (see <see cref="RunExecutor"/>). One job key per run.</summary>
+[DisallowConcurrentExecution]
+public sealed class PersonalizationRunJob(RunExecutor executor) : IJob
+{
+    public const string Group = "personalization";
+    public const string RunIdKey = "runId";
+
+    public static JobKey KeyFor(Guid runId) => new($"run-{runId:N}", Group);
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var runId = Guid.Parse(context.MergedJobDataMap.GetString(RunIdKey)!);
+        await executor.ExecuteAsync(runId, cancellationToken);
+    }
+}
+
+/// <summary>Schedules run jobs on the in-process Quartz scheduler.</summary>
+public sealed class RunScheduler(ISchedulerFactory schedulerFactory)
+{
+    /// <summary>Runs the run's job now (or right after the one already running for it).</summary>
+    public async Task ScheduleAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulerFactory.GetScheduler(cancellationToken);
+        var job = JobBuilder.Create<PersonalizationRunJob>()
+            .WithIdentity(PersonalizationRunJob.KeyFor(runId))
+            .UsingJobData(PersonalizationRunJob.RunIdKey, runId.ToString())
+            .StoreDurably()
+            .Build();
+        var trigger = TriggerBuilder.Create()
+            .ForJob(job)
+            .WithIdentity($"run-{runId:N}-{Guid.NewGuid():N}", PersonalizationRunJob.Group)
+            .StartNow()
+            .Build();
+        await scheduler.ScheduleJob(job, trigger, new ScheduleJobOptions { Replace = true }, cancellationToken);
+    }
+
+}

@@ -1,0 +1,132 @@
+using FluentValidation;
+using FluentValidation.Results;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Refly.Core.Campaigns;
+using Refly.Core.Persistence;
+
+namespace Refly.Core.Personalization;
+
+/// <summary>The outcome of a start or cancel request: the run, or why it was refused.</summary>
+public sealed record RunCommandResult(PersonalizationRun? Run, IReadOnlyList<ValidationFailure> Errors)
+{
+    public bool Succeeded => Errors.Count == 0;
+
+    /// <summary>The first refusal's error code (see <see cref="StartRunErrors"/>), null when it succeeded.</summary>
+    public string? ErrorCode => Errors.Count > 0 ? Errors[0].ErrorCode : null;
+
+    public string? ErrorMessage => Errors.Count > 0 ? string.Join(" ", Errors.Select(e => e.ErrorMessage).Distinct()) : null;
+}
+
+/// <summary>Starts and cancels personalization runs; used alike by the dashboard, the automation API and the tag trigger.</summary>
+public sealed class PersonalizationRunService(
+    IDbContextFactory<ReflyDbContext> contextFactory,
+    IValidator<StartRunContext> validator,
+    RunStore store,
+    RunScheduler scheduler,
+    RunCancellation cancellation,
+    TimeProvider time,
+    ILogger<PersonalizationRunService> logger)
+{
+    public const string CancelNotActive = "NoActiveRun";
+
+    private readonly SemaphoreSlim _startGate = new(1, 1);
+
+    /// <summary>Validates and starts a run: persisted Queued, then its job is scheduled.</summary>
+    public async Task<RunCommandResult> StartAsync(StartRunRequest request, CancellationToken cancellationToken)
+    {
+        // One start at a time, so two concurrent starts cannot both pass the "no active run" check.
+        await _startGate.WaitAsync(cancellationToken);
+        PersonalizationRun run;
+        try
+        {
+            await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+            var campaign = await db.Campaigns.AsNoTracking().Include(c => c.Messages)
+                .FirstOrDefaultAsync(c => c.KlaviyoId == request.CampaignId, cancellationToken);
+            var active = campaign is null ? null : await ActiveRunQuery(db, campaign.Id).FirstOrDefaultAsync(cancellationToken);
+            var context = new StartRunContext(request, campaign, active, new SendTimeCheck(time).Check(campaign?.SendTime));
+            var validation = await validator.ValidateAsync(context, cancellationToken);
+            if (!validation.IsValid)
+            {
+                logger.LogInformation("Run for campaign {CampaignId} refused: {Reason}", request.CampaignId, validation.Errors[0].ErrorMessage);
+                return new RunCommandResult(null, validation.Errors);
+            }
+
+            run = new PersonalizationRun
+            {
+                Id = Guid.NewGuid(),
+                CampaignId = campaign!.Id,
+                CampaignKlaviyoId = campaign.KlaviyoId,
+                MessageIds = request.MessageIds.Distinct(StringComparer.Ordinal).ToList(),
+                Trigger = request.Trigger,
+                StartedBy = request.StartedBy,
+                State = RunState.Queued,
+                CreatedAt = time.GetUtcNow(),
+                SendTime = campaign.SendTime,
+            };
+            var who = request.Trigger == RunTrigger.Tag ? $"the Klaviyo tag '{request.StartedBy}'" : request.StartedBy ?? "a marketer";
+            await store.AddAsync(run, $"Started by {who} for {run.MessageIds.Count} message(s)", request.StartedBy, cancellationToken);
+        }
+        finally
+        {
+            _startGate.Release();
+        }
+
+        await scheduler.ScheduleAsync(run.Id, cancellationToken);
+        return new RunCommandResult(run, []);
+    }
+
+    /// <summary>Cancels the campaign's active run (by Klaviyo campaign id).</summary>
+    public async Task<RunCommandResult> CancelCampaignAsync(string campaignId, string? cancelledBy, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var run = await db.Runs.AsNoTracking()
+            .Where(r => r.CampaignKlaviyoId == campaignId && (r.State == RunState.Queued || r.State == RunState.InProgress || r.State == RunState.Cancelling))
+            .OrderByDescending(r => r.CreatedAt)
+            .FirstOrDefaultAsync(cancellationToken);
+        return run is null
+            ? Refused(CancelNotActive, "No personalization run is active for this campaign.")
+            : await CancelAsync(run.Id, cancelledBy, cancellationToken);
+    }
+
+    /// <summary>
+    /// Moves the run to Cancelling at once (persisted and published) and signals its job; the job stops in-flight
+    /// work, restores the originals and ends Cancelled. Cancelling an already cancelling run is accepted.
+    /// </summary>
+    public async Task<RunCommandResult> CancelAsync(Guid runId, string? cancelledBy, CancellationToken cancellationToken)
+    {
+        var run = await store.GetAsync(runId, cancellationToken);
+        if (run is null)
+        {
+            return Refused(CancelNotActive, "No such personalization run.");
+        }
+        if (run.State == RunState.Cancelling)
+        {
+            return new RunCommandResult(run, []);
+        }
+        if (!RunStateMachine.CanTransition(run.State, RunState.Cancelling))
+        {
+            return Refused(CancelNotActive, $"The run is already {PersonalizationEligibility.StateText(run.State)}; there is nothing to cancel.");
+        }
+
+        var updated = await store.TransitionAsync(runId, run.State, RunState.Cancelling, $"Cancel requested by {cancelledBy ?? "a marketer"}", cancelledBy, cancellationToken: cancellationToken);
+        if (updated is null)
+        {
+            // It moved on meanwhile (e.g. it just completed): report what it is now.
+            return await CancelAsync(runId, cancelledBy, cancellationToken);
+        }
+        if (!cancellation.Signal(runId))
+        {
+            // No job is executing it here (queued, or the app restarted): a job does the clean-up.
+            await scheduler.ScheduleAsync(runId, cancellationToken);
+        }
+        return new RunCommandResult(updated, []);
+    }
+
+    internal static IQueryable<PersonalizationRun> ActiveRunQuery(ReflyDbContext db, int campaignId) =>
+        db.Runs.AsNoTracking().Where(r => r.CampaignId == campaignId &&
+            (r.State == RunState.Queued || r.State == RunState.InProgress || r.State == RunState.Cancelling));
+
+    private static RunCommandResult Refused(string code, string message) =>
+        new(null, [new ValidationFailure(string.Empty, message) { ErrorCode = code }]);
+}

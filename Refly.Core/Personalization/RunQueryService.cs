@@ -1,0 +1,97 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Refly.Core.Persistence;
+
+namespace Refly.Core.Personalization;
+
+/// <summary>A run as the dashboard and the automation API show it: state, counts, throughput and ETA.</summary>
+public sealed record RunView(
+    Guid RunId,
+    string CampaignId,
+    RunState State,
+    RunTrigger Trigger,
+    string? StartedBy,
+    IReadOnlyList<string> MessageIds,
+    long? Total,
+    long Processed,
+    long Written,
+    long Failed,
+    long FellBack,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    string? Error,
+    string? StopReason,
+    double? Coverage,
+    double? ContactsPerSecond,
+    DateTimeOffset? Eta,
+    bool? FinishesBeforeSendTime)
+{
+    public bool IsActive => RunStateMachine.IsActive(State);
+
+    /// <summary>Written share of the total, 0..100; null while the total is unknown.</summary>
+    public double? Percent => Total is > 0 ? Math.Min(100.0, 100.0 * Written / Total.Value) : null;
+}
+
+/// <summary>Reads runs for the UI and the API; both show the same numbers because both use this.</summary>
+public sealed class RunQueryService(
+    IDbContextFactory<ReflyDbContext> contextFactory,
+    TimeProvider time,
+    IOptions<PersonalizationOptions> options)
+{
+    public async Task<RunView?> GetAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
+        return run is null ? null : ToView(run);
+    }
+
+    /// <summary>The latest run of each of these campaigns (by Klaviyo campaign id).</summary>
+    public async Task<IReadOnlyDictionary<string, RunView>> LatestByCampaignAsync(IReadOnlyCollection<string> campaignIds, CancellationToken cancellationToken)
+    {
+        if (campaignIds.Count == 0)
+        {
+            return new Dictionary<string, RunView>();
+        }
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var ids = campaignIds.ToList();
+        var runs = await db.Runs.AsNoTracking()
+            .Where(r => ids.Contains(r.CampaignKlaviyoId))
+            .GroupBy(r => r.CampaignKlaviyoId)
+            .Select(g => g.OrderByDescending(r => r.CreatedAt).First())
+            .ToListAsync(cancellationToken);
+        return runs.ToDictionary(r => r.CampaignKlaviyoId, ToView, StringComparer.Ordinal);
+    }
+
+    /// <summary>The run's audit trail, oldest first.</summary>
+    public async Task<IReadOnlyList<RunEvent>> EventsAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.RunEvents.AsNoTracking().Where(e => e.RunId == runId).OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync(cancellationToken);
+    }
+
+    public RunView ToView(PersonalizationRun run)
+    {
+        double? rate = null;
+        DateTimeOffset? eta = null;
+        bool? inTime = null;
+        if (run.State is RunState.Queued or RunState.InProgress && run.TotalEstimate is { } total)
+        {
+            var now = time.GetUtcNow();
+            var elapsed = run.StartedAt is { } started ? now - started : TimeSpan.Zero;
+            var estimate = RunEstimate.Compute(total, Math.Min(run.Written + run.Failed, total), elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed,
+                options.Value.ExpectedContactsPerSecond, now, run.SendTime);
+            rate = estimate.IsMeasured ? estimate.ContactsPerSecond : null;
+            eta = estimate.EstimatedCompletion;
+            inTime = estimate.FinishesBeforeDeadline;
+        }
+        else if (run.StartedAt is { } started && run.FinishedAt is { } finished && finished > started)
+        {
+            rate = (run.Written + run.Failed) / (finished - started).TotalSeconds;
+        }
+
+        return new RunView(run.Id, run.CampaignKlaviyoId, run.State, run.Trigger, run.StartedBy, run.MessageIds, run.TotalEstimate,
+            run.Processed, run.Written, run.Failed, run.FellBack, run.CreatedAt, run.StartedAt, run.FinishedAt, run.Error, run.StopReason,
+            run.State == RunState.Completed ? run.Coverage : null, rate, eta, inTime);
+    }
+}
