@@ -108,16 +108,17 @@ public static class ContentSwitch
     /// <c>{{ person|lookup:'&lt;property&gt;'|default:'&lt;original&gt;' }}</c>, with the original made unable to leave
     /// its quoted literal: <c>'</c> becomes <c>’</c>, <c>\</c> becomes <c>＼</c>, line breaks become spaces, and
     /// template delimiters (<c>{{ }} {% %} {# #}</c>) are broken with a zero-width space.
-    /// When the original contains the marketer's own template tags (e.g. <c>{{ first_name|default:'there' }}</c>)
-    /// it cannot live inside a literal, so the result is
-    /// <c>{% if person|lookup:'p' %}{{ person|lookup:'p' }}{% else %}original{% endif %}</c>, which keeps those
-    /// tags working for contacts without personalized content.
+    /// When the original opens template tags of its own (<c>{{</c>, <c>{%</c> or <c>{#</c>, e.g. the marketer's
+    /// <c>{{ first_name|default:'there' }}</c>), escaping would show them as text, so the result is
+    /// <c>{% if person|lookup:'p' %}{{ person|lookup:'p' }}{% else %}original{% endif %}</c> with the original
+    /// verbatim: contacts without personalized content see exactly what the original rendered. The original is
+    /// the marketer's own content (Klaviyo already rendered it as a template), never contact data.
     /// </summary>
     public static string LookupWithDefault(string propertyName, string? original)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(propertyName);
         original ??= string.Empty;
-        if (ContentGuardrails.ContainsTemplateSyntax(original))
+        if (ContainsTemplateOpener(original))
         {
             return $"{{% if person|lookup:'{propertyName}' %}}{{{{ person|lookup:'{propertyName}' }}}}{{% else %}}{original}{{% endif %}}";
         }
@@ -197,6 +198,19 @@ public static class ContentSwitch
         }
 
         return string.Concat(PropertyPrefix, messageKey, "_", field);
+    }
+
+    private static bool ContainsTemplateOpener(string text)
+    {
+        for (var i = text.IndexOf('{'); i >= 0 && i < text.Length - 1; i = text.IndexOf('{', i + 1))
+        {
+            if (text[i + 1] is '{' or '%' or '#')
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string EscapeLiteral(string original)

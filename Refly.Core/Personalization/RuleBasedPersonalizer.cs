@@ -211,6 +211,15 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
             return value;
         }
 
+        // Only re-case what looks like a name; anything else is shown exactly as the contact's data has it.
+        foreach (var ch in value)
+        {
+            if (!(char.IsLetter(ch) || ch is ' ' or '-' or '\'' or '’' or '.'))
+            {
+                return value;
+            }
+        }
+
         return string.Create(value.Length, value, static (span, source) =>
         {
             var startOfWord = true;
