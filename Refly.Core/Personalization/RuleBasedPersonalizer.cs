@@ -116,7 +116,7 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
             days,
             Property(profile, LastProductViewedProperty).Length > 0,
             Property(profile, FavoriteCategoryProperty).Length > 0,
-            ContentGuardrails.SanitizeProfileValue(profile.City).Length > 0 || ContentGuardrails.SanitizeProfileValue(profile.Country).Length > 0);
+            ContentGuardrails.SanitizeProfileValue(profile.City).Length > 0 || ContentGuardrails.SanitizeProfileValue(profile.Country).Length > 3);
     }
 
     private static ContactSegment Classify(bool vip, int? days, bool hasProduct, bool hasCategory, bool hasPlace) =>
@@ -206,7 +206,8 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
             return uppers == 1 && char.IsUpper(value[0]) ? value.ToLowerInvariant() : value;
         }
 
-        if (anyUpper && anyLower)
+        // Mixed case is deliberate; short all-caps is an abbreviation ("NYC", "UK").
+        if ((anyUpper && anyLower) || (!anyLower && value.Length <= 3))
         {
             return value;
         }
@@ -263,7 +264,9 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
             }
 
             var city = NiceCase(ContentGuardrails.SanitizeProfileValue(profile.City));
-            var place = city.Length > 0 ? city : NiceCase(ContentGuardrails.SanitizeProfileValue(profile.Country));
+            // A country code ("DE") does not read as a place in a sentence; a country name does.
+            var country = ContentGuardrails.SanitizeProfileValue(profile.Country);
+            var place = city.Length > 0 ? city : country.Length > 3 ? NiceCase(country) : string.Empty;
             var tier = Property(profile, LoyaltyTierProperty);
             var days = ParseDays(Property(profile, DaysSinceLastOrderProperty));
             var product = Property(profile, LastProductViewedProperty);
