@@ -22,8 +22,17 @@ public sealed class LlmPersonalizerOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The model id passed in <see cref="ChatOptions.ModelId"/>; null uses the client's default.</summary>
+    /// <summary>The model id passed in <see cref="ChatOptions.ModelId"/> (required when the chat client is made from <see cref="Endpoint"/>).</summary>
     public string? ModelId { get; set; }
+
+    /// <summary>
+    /// Base URL of an OpenAI-compatible endpoint (e.g. <c>http://localhost:11434/v1</c>); null means api.openai.com.
+    /// Not used when the host registers its own <see cref="IChatClient"/>.
+    /// </summary>
+    public Uri? Endpoint { get; set; }
+
+    /// <summary>API key for <see cref="Endpoint"/>; endpoints without authentication may leave it empty.</summary>
+    public string? ApiKey { get; set; }
 
     /// <summary>Sampling temperature; null uses the model's default.</summary>
     [Range(0.0, 2.0)]

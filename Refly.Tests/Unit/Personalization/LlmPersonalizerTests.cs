@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -101,7 +100,7 @@ public sealed class LlmPersonalizerTests
         {
             entered.TrySetResult();
             await Task.Delay(Timeout.Infinite, ct);
-            return Answer("{}");
+            return FakeChatClient.Answer("{}");
         });
         var personalizer = Personalizer(client, o => o.Timeout = TimeSpan.FromSeconds(10));
 
@@ -121,7 +120,7 @@ public sealed class LlmPersonalizerTests
         {
             entered.TrySetResult();
             await Task.Delay(Timeout.Infinite, ct);
-            return Answer("{}");
+            return FakeChatClient.Answer("{}");
         });
         using var cts = new CancellationTokenSource();
 
@@ -149,7 +148,7 @@ public sealed class LlmPersonalizerTests
             var profileId = messages[^1].Text.Contains("\"first_name\":\"N", StringComparison.Ordinal)
                 ? messages[^1].Text.Split("\"first_name\":\"")[1].Split('"')[0]
                 : "?";
-            return Answer($$"""{"subject":"{{profileId}}","preview_text":"","intro":""}""");
+            return FakeChatClient.Answer($$"""{"subject":"{{profileId}}","preview_text":"","intro":""}""");
         });
         var personalizer = Personalizer(client, o => o.MaxConcurrency = 3);
         var requests = Enumerable.Range(0, 20)
@@ -175,7 +174,7 @@ public sealed class LlmPersonalizerTests
         var calls = 0;
         var client = new FakeChatClient((_, _) => Interlocked.Increment(ref calls) % 2 == 0
             ? throw new InvalidOperationException("boom")
-            : Task.FromResult(Answer("""{"subject":"Hi","preview_text":"","intro":"Hello."}""")));
+            : Task.FromResult(FakeChatClient.Answer("""{"subject":"Hi","preview_text":"","intro":"Hello."}""")));
 
         var results = await Personalizer(client, o => o.MaxConcurrency = 1)
             .PersonalizeBatchAsync([_request, _request, _request, _request], CancellationToken.None);
@@ -199,8 +198,6 @@ public sealed class LlmPersonalizerTests
         Assert.Null(result.IntroHtml);
     }
 
-    private static ChatResponse Answer(string text) => new(new ChatMessage(ChatRole.Assistant, text));
-
     private static void InterlockedMax(ref int target, int value)
     {
         int seen;
@@ -216,52 +213,6 @@ public sealed class LlmPersonalizerTests
         {
             Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
             await Task.Delay(10);
-        }
-    }
-
-    /// <summary>An <see cref="IChatClient"/> that answers from a delegate and records what it was sent; no network.</summary>
-    private sealed class FakeChatClient(Func<IReadOnlyList<ChatMessage>, CancellationToken, Task<ChatResponse>> respond) : IChatClient
-    {
-        private readonly List<IReadOnlyList<ChatMessage>> _calls = [];
-
-        public IReadOnlyList<IReadOnlyList<ChatMessage>> Calls
-        {
-            get
-            {
-                lock (_calls)
-                {
-                    return [.. _calls];
-                }
-            }
-        }
-
-        public static FakeChatClient Answering(string text) => new((_, _) => Task.FromResult(Answer(text)));
-
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        {
-            var list = messages.ToList();
-            lock (_calls)
-            {
-                _calls.Add(list);
-            }
-
-            return respond(list, cancellationToken);
-        }
-
-        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-            IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-        {
-            var response = await GetResponseAsync(messages, options, cancellationToken);
-            foreach (var update in response.ToChatResponseUpdates())
-            {
-                yield return update;
-            }
-        }
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-        public void Dispose()
-        {
         }
     }
 }
