@@ -115,7 +115,7 @@ public static class ContentGuardrails
 
         var sb = Rent();
         AppendNormalized(sb, text, TextMode.Html);
-        return Truncate(sb, maxLength, ellipsis: true);
+        return Truncate(sb, maxLength, ellipsis: true, html: true);
     }
 
     /// <summary>
@@ -427,7 +427,7 @@ public static class ContentGuardrails
 
     // Cuts at a word boundary when one is reasonably close, never inside a surrogate pair or a character
     // reference, and never leaves a dangling template break.
-    private static string Truncate(StringBuilder sb, int maxLength, bool ellipsis)
+    private static string Truncate(StringBuilder sb, int maxLength, bool ellipsis, bool html = false)
     {
         while (sb.Length > 0 && sb[^1] == ' ')
         {
@@ -456,7 +456,7 @@ public static class ContentGuardrails
         }
 
         // Inside "&...;"? Step back to before the '&'.
-        for (var i = cut - 1; i >= 0 && i >= cut - 8; i--)
+        for (var i = cut - 1; html && i >= 0 && i >= cut - 8; i--)
         {
             if (sb[i] == ';')
             {

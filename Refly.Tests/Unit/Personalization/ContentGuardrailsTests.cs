@@ -86,6 +86,14 @@ public sealed class ContentGuardrailsTests
     }
 
     [Fact]
+    public void ToSafeText_AmpersandNearTheCut_IsKept()
+    {
+        var safe = ContentGuardrails.ToSafeText("Tom & Jerry are back", 14);
+
+        Assert.Equal("Tom & Jerry…", safe);
+    }
+
+    [Fact]
     public void ToSafeHtmlParagraph_IsBoundedAndWrapped()
     {
         var safe = ContentGuardrails.ToSafeHtmlParagraph(new string('<', 2000));
