@@ -1,0 +1,90 @@
+using System.ClientModel;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenAI;
+
+namespace Refly.Core.Personalization;
+
+/// <summary>Options of the personalization feature (configuration section <see cref="SectionName"/>).</summary>
+public sealed class PersonalizationOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Personalization";
+
+    /// <summary>
+    /// Which <see cref="IPersonalizer"/> runs: <see cref="RuleBasedPersonalizer.PersonalizerName"/> (default,
+    /// offline) or <see cref="LlmPersonalizer.PersonalizerName"/> (needs <c>Personalization:Llm</c>).
+    /// </summary>
+    [Required]
+    public string Personalizer { get; set; } = RuleBasedPersonalizer.PersonalizerName;
+
+    /// <summary>Throughput assumed for estimates before a run has measured its own, in contacts per second.</summary>
+    [Range(1.0, 1_000_000.0)]
+    public double ExpectedContactsPerSecond { get; set; } = RunEstimate.DefaultExpectedContactsPerSecond;
+}
+
+/// <summary>Registration of the personalizers and the pure personalization services.</summary>
+public static class PersonalizerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="PersonalizationOptions"/> and <see cref="LlmPersonalizerOptions"/> (validated at start),
+    /// <see cref="SendTimeCheck"/>, both personalizers, and <see cref="IPersonalizer"/> as the configured one.
+    /// The LLM personalizer uses an <see cref="IChatClient"/> registered by the host when there is one, else an
+    /// OpenAI-compatible client made from <c>Personalization:Llm:Endpoint</c>, <c>ApiKey</c> and <c>ModelId</c>.
+    /// </summary>
+    public static IServiceCollection AddPersonalizers(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<PersonalizationOptions>()
+            .Bind(configuration.GetSection(PersonalizationOptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(
+                o => o.Personalizer is RuleBasedPersonalizer.PersonalizerName or LlmPersonalizer.PersonalizerName,
+                $"Personalization:Personalizer must be '{RuleBasedPersonalizer.PersonalizerName}' or '{LlmPersonalizer.PersonalizerName}'.")
+            .ValidateOnStart();
+        services.AddOptions<LlmPersonalizerOptions>()
+            .Bind(configuration.GetSection(LlmPersonalizerOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SendTimeCheck>();
+        services.TryAddSingleton<RuleBasedPersonalizer>();
+        services.TryAddSingleton(sp => new LlmPersonalizer(
+            sp.GetService<IChatClient>() ?? CreateChatClient(sp.GetRequiredService<IOptions<LlmPersonalizerOptions>>().Value),
+            sp.GetRequiredService<IOptions<LlmPersonalizerOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<LlmPersonalizer>>()));
+        services.TryAddSingleton<IPersonalizer>(sp =>
+            sp.GetRequiredService<IOptions<PersonalizationOptions>>().Value.Personalizer == LlmPersonalizer.PersonalizerName
+                ? sp.GetRequiredService<LlmPersonalizer>()
+                : sp.GetRequiredService<RuleBasedPersonalizer>());
+        return services;
+    }
+
+    private static IChatClient CreateChatClient(LlmPersonalizerOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.ModelId))
+        {
+            throw new InvalidOperationException(
+                $"The LLM personalizer needs {LlmPersonalizerOptions.SectionName}:ModelId (and Endpoint/ApiKey for an OpenAI-compatible endpoint), or an IChatClient registered by the host.");
+        }
+
+        var clientOptions = new OpenAIClientOptions();
+        if (options.Endpoint is not null)
+        {
+            clientOptions.Endpoint = options.Endpoint;
+        }
+
+        // Local OpenAI-compatible servers often need no key, but the client requires a non-empty credential.
+        var key = string.IsNullOrWhiteSpace(options.ApiKey) ? "no-key" : options.ApiKey;
+        return new OpenAI.Chat.ChatClient(options.ModelId, new ApiKeyCredential(key), clientOptions).AsIChatClient();
+    }
+}

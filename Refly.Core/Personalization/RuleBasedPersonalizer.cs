@@ -1,0 +1,452 @@
+using System.Globalization;
+using Refly.Core.Klaviyo;
+
+namespace Refly.Core.Personalization;
+
+/// <summary>The kind of contact the rule-based personalizer writes for, from the profile's attributes.</summary>
+public enum ContactSegment
+{
+    /// <summary>Nothing useful known beyond (maybe) a first name.</summary>
+    Unknown,
+
+    /// <summary>Only a city or country is known.</summary>
+    Local,
+
+    /// <summary>A <c>favorite_category</c> is known.</summary>
+    CategoryFan,
+
+    /// <summary>A <c>last_product_viewed</c> is known.</summary>
+    Browser,
+
+    /// <summary>Ordered within the last <see cref="RuleBasedPersonalizer.RecentOrderDays"/> days.</summary>
+    RecentBuyer,
+
+    /// <summary>No order for at least <see cref="RuleBasedPersonalizer.LapsedAfterDays"/> days.</summary>
+    Lapsed,
+
+    /// <summary>A top <c>loyalty_tier</c> (gold, platinum, diamond, vip, elite, black).</summary>
+    Vip,
+}
+
+/// <summary>
+/// The default personalizer: offline, deterministic, fast. It classifies the contact (<see cref="ContactSegment"/>)
+/// and writes the subject, preview text and an opening paragraph with phrasings of that segment, chosen by a
+/// stable hash of the profile id and message id, so that a contact gets the same content on every run and
+/// contacts of one campaign get varied content. The original subject stays in every personalized subject
+/// (the campaign's message is the marketer's); a phrasing that needs a missing attribute or would be too long
+/// gives way to the next one. Reads <c>favorite_category</c>, <c>last_product_viewed</c>, <c>loyalty_tier</c>
+/// and <c>days_since_last_order</c> from the custom properties, plus first name, city and country.
+/// </summary>
+public sealed class RuleBasedPersonalizer : IPersonalizer
+{
+    /// <summary>The value of <see cref="Name"/>.</summary>
+    public const string PersonalizerName = "rule-based";
+
+    /// <summary>Days without an order from which a contact is lapsed.</summary>
+    public const int LapsedAfterDays = 90;
+
+    /// <summary>Days since the last order up to which a contact is a recent buyer.</summary>
+    public const int RecentOrderDays = 30;
+
+    /// <summary>Custom property names the personalizer reads.</summary>
+    public const string FavoriteCategoryProperty = "favorite_category";
+
+    /// <inheritdoc cref="FavoriteCategoryProperty"/>
+    public const string LastProductViewedProperty = "last_product_viewed";
+
+    /// <inheritdoc cref="FavoriteCategoryProperty"/>
+    public const string LoyaltyTierProperty = "loyalty_tier";
+
+    /// <inheritdoc cref="FavoriteCategoryProperty"/>
+    public const string DaysSinceLastOrderProperty = "days_since_last_order";
+
+    private const int MaxNameLength = 40;
+
+    /// <inheritdoc />
+    public string Name => PersonalizerName;
+
+    /// <inheritdoc />
+    public ValueTask<PersonalizedContent> PersonalizeAsync(PersonalizationRequest request, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Personalize(request));
+    }
+
+    /// <summary>The synchronous core of <see cref="PersonalizeAsync"/>: pure and thread-safe.</summary>
+    public PersonalizedContent Personalize(PersonalizationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var c = Facts.From(request);
+        var hash = StableHash.Fnv1a64(request.Profile.Id, request.MessageId);
+        var phrases = Phrasebook.For(c.Segment);
+
+        string? subject = null;
+        if (c.Subject.Length > 0 && !ContentGuardrails.ContainsTemplateSyntax(request.Original.Subject))
+        {
+            subject = Pick(phrases.Subjects, in c, hash, ContentGuardrails.MaxSubjectLength);
+        }
+
+        var hook = Pick(phrases.Previews, in c, hash >> 21, ContentGuardrails.MaxPreviewTextLength);
+        string? preview = hook;
+        if (hook is not null && c.Preview.Length > 0 && !ContentGuardrails.ContainsTemplateSyntax(request.Original.PreviewText)
+            && hook.Length + 1 + c.Preview.Length <= ContentGuardrails.MaxPreviewTextLength)
+        {
+            preview = string.Concat(hook, " ", c.Preview);
+        }
+
+        var greetings = c.HasName ? Phrasebook.NamedGreetings : Phrasebook.AnonymousGreetings;
+        var greeting = greetings[(int)((hash >> 13) % (ulong)greetings.Length)](in c);
+        var body = Pick(phrases.Intros, in c, hash >> 42, ContentGuardrails.MaxIntroLength);
+        var intro = body is null ? null : string.Concat(greeting, " ", body);
+
+        return new PersonalizedContent(
+            NullIfEmpty(ContentGuardrails.ToSafeText(subject, ContentGuardrails.MaxSubjectLength)),
+            NullIfEmpty(ContentGuardrails.ToSafeText(preview, ContentGuardrails.MaxPreviewTextLength)),
+            NullIfEmpty(ContentGuardrails.ToSafeHtmlParagraph(intro)));
+    }
+
+    /// <summary>The segment the personalizer writes for: VIP, then lapsed, recent buyer, browser, category fan, local, unknown.</summary>
+    public static ContactSegment Classify(KlaviyoProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var tier = Property(profile, LoyaltyTierProperty);
+        var days = ParseDays(Property(profile, DaysSinceLastOrderProperty));
+        return Classify(
+            IsVipTier(tier),
+            days,
+            Property(profile, LastProductViewedProperty).Length > 0,
+            Property(profile, FavoriteCategoryProperty).Length > 0,
+            ContentGuardrails.SanitizeProfileValue(profile.City).Length > 0 || ContentGuardrails.SanitizeProfileValue(profile.Country).Length > 3);
+    }
+
+    private static ContactSegment Classify(bool vip, int? days, bool hasProduct, bool hasCategory, bool hasPlace) =>
+        vip ? ContactSegment.Vip
+        : days >= LapsedAfterDays ? ContactSegment.Lapsed
+        : days is >= 0 and <= RecentOrderDays ? ContactSegment.RecentBuyer
+        : hasProduct ? ContactSegment.Browser
+        : hasCategory ? ContactSegment.CategoryFan
+        : hasPlace ? ContactSegment.Local
+        : ContactSegment.Unknown;
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    // Starts at the hashed phrasing and walks on until one applies and fits.
+    private static string? Pick(Phrase[] phrases, in Facts c, ulong hash, int maxLength)
+    {
+        var start = (int)(hash % (ulong)phrases.Length);
+        for (var k = 0; k < phrases.Length; k++)
+        {
+            var text = phrases[(start + k) % phrases.Length](in c);
+            if (text is not null && text.Length <= maxLength)
+            {
+                return text;
+            }
+        }
+
+        return null;
+    }
+
+    private static string Property(KlaviyoProfile profile, string name) =>
+        profile.Properties is not null && profile.Properties.TryGetValue(name, out var value)
+            ? ContentGuardrails.SanitizeProfileValue(value)
+            : string.Empty;
+
+    private static bool IsVipTier(string tier) =>
+        tier.Length > 0
+        && (tier.Equals("gold", StringComparison.OrdinalIgnoreCase)
+            || tier.Equals("platinum", StringComparison.OrdinalIgnoreCase)
+            || tier.Equals("diamond", StringComparison.OrdinalIgnoreCase)
+            || tier.Equals("elite", StringComparison.OrdinalIgnoreCase)
+            || tier.Equals("black", StringComparison.OrdinalIgnoreCase)
+            || tier.Contains("vip", StringComparison.OrdinalIgnoreCase));
+
+    private static int? ParseDays(string value)
+    {
+        if (value.Length == 0)
+        {
+            return null;
+        }
+
+        if (int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var days))
+        {
+            return days;
+        }
+
+        return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d is >= 0 and < int.MaxValue
+            ? (int)d
+            : null;
+    }
+
+    // "anna" and "ANNA MARIE" become "Anna" and "Anna Marie"; mixed case ("McKenzie", "iPhone") is kept.
+    private static string NiceCase(string value, bool lowerIfCapitalizedWord = false)
+    {
+        if (value.Length == 0)
+        {
+            return value;
+        }
+
+        bool anyUpper = false, anyLower = false;
+        var uppers = 0;
+        foreach (var ch in value)
+        {
+            if (char.IsUpper(ch))
+            {
+                anyUpper = true;
+                uppers++;
+            }
+            else if (char.IsLower(ch))
+            {
+                anyLower = true;
+            }
+        }
+
+        if (lowerIfCapitalizedWord)
+        {
+            // Categories read mid-sentence: "Shoes" -> "shoes", but "LEGO" or "iPhone cases" stay.
+            return uppers == 1 && char.IsUpper(value[0]) ? value.ToLowerInvariant() : value;
+        }
+
+        // Mixed case is deliberate; short all-caps is an abbreviation ("NYC", "UK").
+        if ((anyUpper && anyLower) || (!anyLower && value.Length <= 3))
+        {
+            return value;
+        }
+
+        // Only re-case what looks like a name; anything else is shown exactly as the contact's data has it.
+        foreach (var ch in value)
+        {
+            if (!(char.IsLetter(ch) || ch is ' ' or '-' or '\'' or '’' or '.'))
+            {
+                return value;
+            }
+        }
+
+        return string.Create(value.Length, value, static (span, source) =>
+        {
+            var startOfWord = true;
+            for (var i = 0; i < source.Length; i++)
+            {
+                var ch = source[i];
+                span[i] = startOfWord ? char.ToUpperInvariant(ch) : char.ToLowerInvariant(ch);
+                startOfWord = ch is ' ' or '-' or '\'';
+            }
+        });
+    }
+
+    private delegate string? Phrase(in Facts c);
+
+    /// <summary>What the phrasings may use: sanitized, plain-text profile facts.</summary>
+    private readonly struct Facts
+    {
+        public required ContactSegment Segment { get; init; }
+        public required string FirstName { get; init; }
+        public required string Place { get; init; }
+        public required string Category { get; init; }
+        public required string Product { get; init; }
+        public required string Tier { get; init; }
+        public required int? Days { get; init; }
+        public required string Subject { get; init; }
+        public required string Preview { get; init; }
+
+        public bool HasName => FirstName.Length > 0;
+        public bool HasPlace => Place.Length > 0;
+        public bool HasCategory => Category.Length > 0;
+
+        public static Facts From(PersonalizationRequest request)
+        {
+            var profile = request.Profile;
+            var name = ContentGuardrails.SanitizeProfileValue(profile.FirstName, MaxNameLength);
+
+            // An email address or digits in the first-name field is data-entry noise, not a name to greet.
+            if (name.Contains('@') || name.AsSpan().IndexOfAnyInRange('0', '9') >= 0)
+            {
+                name = string.Empty;
+            }
+
+            var city = NiceCase(ContentGuardrails.SanitizeProfileValue(profile.City));
+            // A country code ("DE") does not read as a place in a sentence; a country name does.
+            var country = ContentGuardrails.SanitizeProfileValue(profile.Country);
+            var place = city.Length > 0 ? city : country.Length > 3 ? NiceCase(country) : string.Empty;
+            var tier = Property(profile, LoyaltyTierProperty);
+            var days = ParseDays(Property(profile, DaysSinceLastOrderProperty));
+            var product = Property(profile, LastProductViewedProperty);
+            var category = NiceCase(Property(profile, FavoriteCategoryProperty), lowerIfCapitalizedWord: true);
+
+            return new Facts
+            {
+                Segment = Classify(IsVipTier(tier), days, product.Length > 0, category.Length > 0, place.Length > 0),
+                FirstName = NiceCase(name),
+                Place = place,
+                Category = category,
+                Product = product,
+                Tier = tier.Length <= 3 ? tier.ToUpperInvariant() : NiceCase(tier),
+                Days = days,
+                Subject = ContentGuardrails.SanitizeProfileValue(request.Original.Subject, ContentGuardrails.MaxSubjectLength),
+                Preview = ContentGuardrails.SanitizeProfileValue(request.Original.PreviewText, ContentGuardrails.MaxPreviewTextLength),
+            };
+        }
+    }
+
+    private sealed record Phrases(Phrase[] Subjects, Phrase[] Previews, Phrase[] Intros);
+
+    /// <summary>The phrasings, per segment. A phrasing returns null when it needs a fact the contact lacks.</summary>
+    private static class Phrasebook
+    {
+        public static readonly Phrase[] NamedGreetings =
+        [
+            static (in Facts c) => $"Hi {c.FirstName},",
+            static (in Facts c) => $"Hello {c.FirstName},",
+            static (in Facts c) => $"Dear {c.FirstName},",
+            static (in Facts c) => $"Hey {c.FirstName},",
+        ];
+
+        public static readonly Phrase[] AnonymousGreetings =
+        [
+            static (in Facts c) => "Hi there,",
+            static (in Facts c) => "Hello,",
+            static (in Facts c) => "Hello there,",
+        ];
+
+        private static readonly Phrases _vip = new(
+            [
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, your {c.Tier} preview: {c.Subject}" : null,
+                static (in Facts c) => $"For our {c.Tier} members: {c.Subject}",
+                static (in Facts c) => $"{c.Subject} — {c.Tier} early access",
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, first look for {c.Tier} members: {c.Subject}" : $"First look for {c.Tier} members: {c.Subject}",
+                static (in Facts c) => c.HasPlace ? $"{c.Subject} (reserved for {c.Tier} members in {c.Place})" : null,
+            ],
+            [
+                static (in Facts c) => $"As a {c.Tier} member, you see it before everyone else.",
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, your {c.Tier} perks apply to everything inside." : $"Your {c.Tier} perks apply to everything inside.",
+                static (in Facts c) => $"Thank you for being one of our {c.Tier} members.",
+            ],
+            [
+                static (in Facts c) => $"as one of our {c.Tier} members you get the first look at what's below, before it goes out to everyone else.",
+                static (in Facts c) => $"thank you for being a {c.Tier} member. Everything below was picked with you in mind, and your perks apply as always.",
+                static (in Facts c) => c.HasPlace
+                    ? $"your {c.Tier} status gets you in early. Here's what we've been saving for our members in {c.Place}."
+                    : $"your {c.Tier} status gets you in early. Here's what we've been saving for you.",
+            ]);
+
+        private static readonly Phrases _lapsed = new(
+            [
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, we've missed you: {c.Subject}" : $"We've missed you: {c.Subject}",
+                static (in Facts c) => c.HasName ? $"It's been a while, {c.FirstName}. {c.Subject}" : $"It's been a while. {c.Subject}",
+                static (in Facts c) => $"{c.Subject} — worth coming back for",
+                static (in Facts c) => c.HasCategory ? $"New {c.Category} since your last visit: {c.Subject}" : null,
+                static (in Facts c) => c.HasName ? $"Welcome back, {c.FirstName}: {c.Subject}" : null,
+            ],
+            [
+                static (in Facts c) => c.Days >= 365 ? "It's been over a year: here's what's new." : $"It's been {c.Days} days since your last order: here's what's new.",
+                static (in Facts c) => "A lot has changed since you last stopped by.",
+                static (in Facts c) => c.HasName ? $"Come see what's new, {c.FirstName}." : "Come see what's new.",
+            ],
+            [
+                static (in Facts c) => "it's been a while since your last order, and a lot has changed. Here's what's new since you were last here.",
+                static (in Facts c) => c.HasCategory
+                    ? $"we've missed you! We've added plenty of new {c.Category} since your last visit. Take a look below."
+                    : "we've missed you! Take a look below at what we've been up to.",
+                static (in Facts c) => c.Days >= 365
+                    ? "it's been more than a year since we last saw you, so we picked out a few things we think you'll like."
+                    : $"it has been {c.Days} days since we last saw you, so we picked out a few things we think you'll like.",
+            ]);
+
+        private static readonly Phrases _recent = new(
+            [
+                static (in Facts c) => c.HasName ? $"Thanks for your order, {c.FirstName}! {c.Subject}" : $"Thanks for your order! {c.Subject}",
+                static (in Facts c) => $"{c.Subject} — pairs well with your last order",
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, one more thing: {c.Subject}" : null,
+            ],
+            [
+                static (in Facts c) => "Thanks for shopping with us. Here's what's next.",
+                static (in Facts c) => "Something to go with your recent order.",
+            ],
+            [
+                static (in Facts c) => "thanks again for your recent order! Here's something we think pairs well with it.",
+                static (in Facts c) => "we hope you're enjoying your latest order. When you're ready for more, here's what's new.",
+            ]);
+
+        private static readonly Phrases _browser = new(
+            [
+                static (in Facts c) => $"Still thinking about the {c.Product}? {c.Subject}",
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, the {c.Product} is still here: {c.Subject}" : $"The {c.Product} is still here: {c.Subject}",
+                static (in Facts c) => $"{c.Subject} + another look at the {c.Product}",
+                static (in Facts c) => $"Because you viewed the {c.Product}: {c.Subject}",
+            ],
+            [
+                static (in Facts c) => $"The {c.Product} you looked at is waiting for you.",
+                static (in Facts c) => $"Still on your list: the {c.Product}.",
+                static (in Facts c) => $"Take another look at the {c.Product}.",
+            ],
+            [
+                static (in Facts c) => $"you recently took a look at the {c.Product}. It's still here, and we think you'll like what's below too.",
+                static (in Facts c) => $"still thinking about the {c.Product}? Here's a little more to help you decide.",
+                static (in Facts c) => $"we noticed you checking out the {c.Product}. Below are a few more picks in the same spirit.",
+            ]);
+
+        private static readonly Phrases _categoryFan = new(
+            [
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, new {c.Category} picks: {c.Subject}" : $"New {c.Category} picks: {c.Subject}",
+                static (in Facts c) => $"{c.Subject} — with fresh {c.Category} for you",
+                static (in Facts c) => c.HasPlace ? $"For {c.Category} fans in {c.Place}: {c.Subject}" : $"For {c.Category} fans: {c.Subject}",
+                static (in Facts c) => $"Your {c.Category} edit: {c.Subject}",
+            ],
+            [
+                static (in Facts c) => $"Handpicked {c.Category} inside.",
+                static (in Facts c) => $"More {c.Category}, chosen for you.",
+                static (in Facts c) => c.HasPlace ? $"Fresh {c.Category} finds for {c.Place}." : $"Fresh {c.Category} finds.",
+            ],
+            [
+                static (in Facts c) => $"since you love {c.Category}, we started with our newest {c.Category} picks below.",
+                static (in Facts c) => $"we know {c.Category} is your thing, so this one's packed with it.",
+                static (in Facts c) => c.HasPlace
+                    ? $"here's a fresh edit of {c.Category} for {c.Place}, chosen just for you."
+                    : $"here's a fresh edit of {c.Category}, chosen just for you.",
+            ]);
+
+        private static readonly Phrases _local = new(
+            [
+                static (in Facts c) => $"{c.Subject} — for you in {c.Place}",
+                static (in Facts c) => c.HasName ? $"{c.FirstName} in {c.Place}: {c.Subject}" : $"From us to {c.Place}: {c.Subject}",
+                static (in Facts c) => $"{c.Place}, this one's for you: {c.Subject}",
+            ],
+            [
+                static (in Facts c) => $"Picked for {c.Place}.",
+                static (in Facts c) => $"Our picks for {c.Place} this week.",
+                static (in Facts c) => $"From us to you in {c.Place}.",
+            ],
+            [
+                static (in Facts c) => $"here's what we picked for our customers in {c.Place}.",
+                static (in Facts c) => $"from us to you in {c.Place}: a few things we think you'll like.",
+            ]);
+
+        private static readonly Phrases _unknown = new(
+            [
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, {c.Subject}" : null,
+                static (in Facts c) => $"{c.Subject} — picked for you",
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, don't miss this: {c.Subject}" : $"Don't miss this: {c.Subject}",
+                static (in Facts c) => $"Just for you: {c.Subject}",
+            ],
+            [
+                static (in Facts c) => c.HasName ? $"Picked for you, {c.FirstName}." : "Picked for you.",
+                static (in Facts c) => "A quick look at what's new.",
+                static (in Facts c) => "Open for something we think you'll like.",
+            ],
+            [
+                static (in Facts c) => "we put together a few things we think you'll like. Take a look below.",
+                static (in Facts c) => "here's a quick look at what's new, picked with you in mind.",
+                static (in Facts c) => "thanks for being part of our community. Here's what we've been working on.",
+            ]);
+
+        public static Phrases For(ContactSegment segment) => segment switch
+        {
+            ContactSegment.Vip => _vip,
+            ContactSegment.Lapsed => _lapsed,
+            ContactSegment.RecentBuyer => _recent,
+            ContactSegment.Browser => _browser,
+            ContactSegment.CategoryFan => _categoryFan,
+            ContactSegment.Local => _local,
+            _ => _unknown,
+        };
+    }
+}

@@ -1,0 +1,135 @@
+using System.Globalization;
+
+namespace Refly.Core.Personalization;
+
+/// <summary>An estimate of when a run finishes, and whether that is in time for the send.</summary>
+/// <param name="ContactsPerSecond">The throughput used: measured when something was processed, else the configured expectation.</param>
+/// <param name="IsMeasured">True when <paramref name="ContactsPerSecond"/> was measured from this run's progress.</param>
+/// <param name="Remaining">Time left at that throughput (zero when everything is processed).</param>
+/// <param name="EstimatedCompletion">Now plus <paramref name="Remaining"/>.</param>
+/// <param name="Deadline">The send time minus <see cref="SendTimeCheck.EditLockWindow"/>; null when the campaign has no send time.</param>
+/// <param name="FinishesBeforeDeadline">Whether the completion is at or before the deadline; null without a deadline.</param>
+public sealed record RunEstimateResult(
+    double ContactsPerSecond,
+    bool IsMeasured,
+    TimeSpan Remaining,
+    DateTimeOffset EstimatedCompletion,
+    DateTimeOffset? Deadline,
+    bool? FinishesBeforeDeadline);
+
+/// <summary>Estimates (ETA against the send time) shown in the table and used to warn before a start.</summary>
+public static class RunEstimate
+{
+    /// <summary>The default expected throughput before anything is measured, in contacts per second.</summary>
+    public const double DefaultExpectedContactsPerSecond = 1_200;
+
+    /// <summary>
+    /// ETA for <paramref name="totalContacts"/> of which <paramref name="processedContacts"/> are done after
+    /// <paramref name="elapsed"/>. Until something is processed (or no time has passed) the rate is
+    /// <paramref name="expectedContactsPerSecond"/>. The deadline is <paramref name="sendTime"/> minus
+    /// <see cref="SendTimeCheck.EditLockWindow"/>: content must be written before Klaviyo locks the campaign.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A count, the elapsed time or the expected rate is negative (or the rate zero).</exception>
+    public static RunEstimateResult Compute(
+        long totalContacts,
+        long processedContacts,
+        TimeSpan elapsed,
+        double expectedContactsPerSecond,
+        DateTimeOffset now,
+        DateTimeOffset? sendTime)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(totalContacts);
+        ArgumentOutOfRangeException.ThrowIfNegative(processedContacts);
+        ArgumentOutOfRangeException.ThrowIfLessThan(elapsed, TimeSpan.Zero);
+        if (!(expectedContactsPerSecond > 0) || double.IsInfinity(expectedContactsPerSecond))
+        {
+            throw new ArgumentOutOfRangeException(nameof(expectedContactsPerSecond), expectedContactsPerSecond, "The expected throughput must be a positive number.");
+        }
+
+        var measured = processedContacts > 0 && elapsed > TimeSpan.Zero;
+        var rate = measured ? processedContacts / elapsed.TotalSeconds : expectedContactsPerSecond;
+
+        // The total is itself an estimate (Klaviyo's recipient estimation); never report negative work left.
+        var left = Math.Max(0, totalContacts - processedContacts);
+        var seconds = left / rate;
+        var remaining = seconds >= TimeSpan.MaxValue.TotalSeconds / 2 ? TimeSpan.MaxValue / 2 : TimeSpan.FromSeconds(Math.Ceiling(seconds));
+        var completion = now + remaining;
+
+        DateTimeOffset? deadline = sendTime is { } send ? send - SendTimeCheck.EditLockWindow : null;
+        bool? inTime = deadline is { } d ? completion <= d : null;
+        return new RunEstimateResult(rate, measured, remaining, completion, deadline, inTime);
+    }
+}
+
+/// <summary>Why a campaign can or cannot be changed now, given its send time.</summary>
+public enum SendTimeVerdict
+{
+    /// <summary>The campaign has no send time (e.g. a Draft): nothing to protect.</summary>
+    NoSendTime,
+
+    /// <summary>The send time is more than <see cref="SendTimeCheck.EditLockWindow"/> away.</summary>
+    Allowed,
+
+    /// <summary>The send time is within <see cref="SendTimeCheck.EditLockWindow"/>: Klaviyo locks edits.</summary>
+    WithinEditLockWindow,
+
+    /// <summary>The send time has passed.</summary>
+    SendTimePassed,
+}
+
+/// <summary>The outcome of <see cref="SendTimeCheck.Check"/>.</summary>
+/// <param name="Verdict">What was found.</param>
+/// <param name="Reason">A sentence for the marketer when refused; null when allowed.</param>
+public sealed record SendTimeCheckResult(SendTimeVerdict Verdict, string? Reason)
+{
+    /// <summary>Whether the campaign's content may be changed now.</summary>
+    public bool IsAllowed => Verdict is SendTimeVerdict.NoSendTime or SendTimeVerdict.Allowed;
+}
+
+/// <summary>
+/// Refuses to touch a campaign whose send time has passed or is within <see cref="EditLockWindow"/>
+/// (Klaviyo locks edits then; DESIGN.md, step 5). Time comes from the injected <see cref="TimeProvider"/>.
+/// </summary>
+public sealed class SendTimeCheck
+{
+    /// <summary>How long before the send time a campaign must no longer be touched.</summary>
+    public static readonly TimeSpan EditLockWindow = TimeSpan.FromMinutes(15);
+
+    private readonly TimeProvider _timeProvider;
+
+    /// <summary>Creates the check on <paramref name="timeProvider"/>.</summary>
+    public SendTimeCheck(TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _timeProvider = timeProvider;
+    }
+
+    /// <summary>Whether a campaign sending at <paramref name="sendTime"/> may be changed now.</summary>
+    public SendTimeCheckResult Check(DateTimeOffset? sendTime)
+    {
+        if (sendTime is not { } send)
+        {
+            return new SendTimeCheckResult(SendTimeVerdict.NoSendTime, null);
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        if (send <= now)
+        {
+            return new SendTimeCheckResult(
+                SendTimeVerdict.SendTimePassed,
+                string.Create(CultureInfo.InvariantCulture, $"The send time ({send.UtcDateTime:yyyy-MM-dd HH:mm} UTC) has passed."));
+        }
+
+        if (send - now <= EditLockWindow)
+        {
+            return new SendTimeCheckResult(
+                SendTimeVerdict.WithinEditLockWindow,
+                string.Create(CultureInfo.InvariantCulture, $"The campaign sends at {send.UtcDateTime:yyyy-MM-dd HH:mm} UTC, within {EditLockWindow.TotalMinutes:0} minutes: Klaviyo locks edits then."));
+        }
+
+        return new SendTimeCheckResult(SendTimeVerdict.Allowed, null);
+    }
+
+    /// <summary>Whether a campaign sending at <paramref name="sendTime"/> may be changed now.</summary>
+    public bool IsEditable(DateTimeOffset? sendTime) => Check(sendTime).IsAllowed;
+}

@@ -1,0 +1,210 @@
+using Refly.Core.Personalization;
+
+namespace Refly.Tests.Unit.Personalization;
+
+public sealed class ContentSwitchTests
+{
+    private const string Key = "abc123_0badf00d";
+
+    [Theory]
+    [InlineData("01HZX7K3M9Q2W4E6R8T0Y1U3I5")]
+    [InlineData("msg-42")]
+    [InlineData("ÄÖÜ!!")]
+    [InlineData("  ")]
+    public void MessageKey_IsSafeShortAndStable(string messageId)
+    {
+        if (string.IsNullOrWhiteSpace(messageId))
+        {
+            Assert.Throws<ArgumentException>(() => ContentSwitch.MessageKey(messageId));
+            return;
+        }
+
+        var key = ContentSwitch.MessageKey(messageId);
+
+        Assert.Matches("^[a-z0-9_]{1,24}$", key);
+        Assert.Equal(key, ContentSwitch.MessageKey(messageId));
+    }
+
+    [Fact]
+    public void MessageKey_IdsDifferingOnlyInCase_GetDifferentKeys() =>
+        Assert.NotEqual(ContentSwitch.MessageKey("AbC123"), ContentSwitch.MessageKey("abc123"));
+
+    [Fact]
+    public void MessageKey_KeepsTheIdsTail_Readable() =>
+        Assert.StartsWith("w4e6r8t0y1u3_", ContentSwitch.MessageKey("01HZX7K3M9Q2W4E6R8T0Y1U3"), StringComparison.Ordinal);
+
+    [Fact]
+    public void PropertyNames_FollowTheConvention()
+    {
+        Assert.Equal("refly_abc123_0badf00d_subject", ContentSwitch.SubjectProperty(Key));
+        Assert.Equal("refly_abc123_0badf00d_preview", ContentSwitch.PreviewProperty(Key));
+        Assert.Equal("refly_abc123_0badf00d_intro", ContentSwitch.IntroProperty(Key));
+        Assert.Equal(3, ContentSwitch.Properties(Key).Count);
+        Assert.Throws<ArgumentException>(() => ContentSwitch.SubjectProperty("Bad-Key"));
+    }
+
+    [Fact]
+    public void SubjectExpression_PlainOriginal_UsesLookupWithDefault()
+    {
+        Assert.Equal(
+            "{{ person|lookup:'refly_abc123_0badf00d_subject'|default:'Black Friday: 30% off' }}",
+            ContentSwitch.SubjectExpression(Key, "Black Friday: 30% off"));
+        Assert.Equal(
+            "{{ person|lookup:'refly_abc123_0badf00d_preview'|default:'' }}",
+            ContentSwitch.PreviewExpression(Key, null));
+    }
+
+    [Theory]
+    [InlineData("It's here' }} %} done")]
+    [InlineData("quote ' then }}")]
+    [InlineData("back\\' slash")]
+    [InlineData("ends with %}")]
+    [InlineData("line\nbreak' }}")]
+    public void SubjectExpression_HostileOriginal_CannotLeaveTheLiteral(string original)
+    {
+        var expression = ContentSwitch.SubjectExpression(Key, original);
+
+        const string prefix = "{{ person|lookup:'refly_abc123_0badf00d_subject'|default:'";
+        const string suffix = "' }}";
+        Assert.StartsWith(prefix, expression, StringComparison.Ordinal);
+        Assert.EndsWith(suffix, expression, StringComparison.Ordinal);
+        var literal = expression[prefix.Length..^suffix.Length];
+        Assert.DoesNotContain('\'', literal);
+        Assert.DoesNotContain('\\', literal);
+        Assert.DoesNotContain('\n', literal);
+        Assert.False(ContentGuardrails.ContainsTemplateSyntax(literal));
+        // Exactly one tag: the first "}}" closes ours.
+        Assert.Equal(expression.Length - 2, expression.IndexOf("}}", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("It's here' }} {% debug %}")]
+    [InlineData("{% endif %}' }}{{ person.email }}")]
+    public void SubjectExpression_OriginalWithOpeningTags_IsKeptVerbatimInsideOurConditional(string original)
+    {
+        var expression = ContentSwitch.SubjectExpression(Key, original);
+
+        const string prefix = "{% if person|lookup:'refly_abc123_0badf00d_subject' %}{{ person|lookup:'refly_abc123_0badf00d_subject' }}{% else %}";
+        Assert.Equal(prefix + original + "{% endif %}", expression);
+    }
+
+    [Fact]
+    public void SubjectExpression_OriginalWithMarketersOwnTags_KeepsThemWorking()
+    {
+        const string original = "{{ first_name|default:'Friend' }}, 30% off";
+
+        var expression = ContentSwitch.SubjectExpression(Key, original);
+
+        Assert.Equal(
+            "{% if person|lookup:'refly_abc123_0badf00d_subject' %}{{ person|lookup:'refly_abc123_0badf00d_subject' }}{% else %}{{ first_name|default:'Friend' }}, 30% off{% endif %}",
+            expression);
+        Assert.True(ContentSwitch.IsSwitched(expression));
+    }
+
+    [Fact]
+    public void IsSwitched_RecognisesOurExpressionsOnly()
+    {
+        Assert.True(ContentSwitch.IsSwitched(ContentSwitch.SubjectExpression(Key, "Hi")));
+        Assert.True(ContentSwitch.IsSwitched(ContentSwitch.PreviewExpression(Key, "Hi")));
+        Assert.False(ContentSwitch.IsSwitched("{{ person|lookup:'other_prop'|default:'x' }}"));
+        Assert.False(ContentSwitch.IsSwitched("Plain subject"));
+        Assert.False(ContentSwitch.IsSwitched(null));
+    }
+
+    [Fact]
+    public void Template_WithMarker_InsertsAtTheMarker()
+    {
+        const string html = "<html><body><h1>Sale</h1><!-- refly:intro --><p>Body</p></body></html>";
+
+        var result = ContentSwitch.TemplateWithPersonalizedBlock(html, Key);
+
+        Assert.Equal(
+            "<html><body><h1>Sale</h1><!-- refly:intro -->" + ContentSwitch.PersonalizedBlock(Key) + "<p>Body</p></body></html>",
+            result);
+        Assert.Contains("{{ person|lookup:'refly_abc123_0badf00d_intro'|default:'' }}", result, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Template_MarkerSpacingAndCase_IsAccepted()
+    {
+        var result = ContentSwitch.TemplateWithPersonalizedBlock("<body><p>a</p><!--REFLY:INTRO--><p>b</p></body>", Key);
+
+        Assert.Equal("<body><p>a</p><!--REFLY:INTRO-->" + ContentSwitch.PersonalizedBlock(Key) + "<p>b</p></body>", result);
+    }
+
+    [Fact]
+    public void Template_WithBodyTag_InsertsRightAfterIt()
+    {
+        const string html = "<html><head></head><BODY class=\"x\" data-note='a>b' style=\"margin:0\"><p>Body</p></BODY></html>";
+
+        var result = ContentSwitch.TemplateWithPersonalizedBlock(html, Key);
+
+        Assert.Equal(
+            "<html><head></head><BODY class=\"x\" data-note='a>b' style=\"margin:0\">" + ContentSwitch.PersonalizedBlock(Key) + "<p>Body</p></BODY></html>",
+            result);
+    }
+
+    [Fact]
+    public void Template_BodylessLookalikeTags_AreNotMistakenForBody()
+    {
+        const string html = "<bodyguard>x</bodyguard><p>y</p>";
+
+        var result = ContentSwitch.TemplateWithPersonalizedBlock(html, Key);
+
+        Assert.Equal(ContentSwitch.PersonalizedBlock(Key) + html, result);
+    }
+
+    [Fact]
+    public void Template_WithNeitherMarkerNorBody_InsertsAtTheTop()
+    {
+        Assert.Equal(ContentSwitch.PersonalizedBlock(Key) + "<p>Hi</p>", ContentSwitch.TemplateWithPersonalizedBlock("<p>Hi</p>", Key));
+        Assert.Equal(ContentSwitch.PersonalizedBlock(Key), ContentSwitch.TemplateWithPersonalizedBlock(null, Key));
+    }
+
+    [Fact]
+    public void Template_AlreadySwitched_IsNotDoubled()
+    {
+        const string html = "<html><body><p>Body</p></body></html>";
+        var once = ContentSwitch.TemplateWithPersonalizedBlock(html, Key);
+
+        var twice = ContentSwitch.TemplateWithPersonalizedBlock(once, Key);
+
+        Assert.Equal(once, twice);
+        Assert.True(ContentSwitch.IsSwitchedTemplate(once));
+        Assert.False(ContentSwitch.IsSwitchedTemplate(html));
+    }
+
+    [Fact]
+    public void Template_SwitchedWithAnotherKey_IsReplacedInPlace()
+    {
+        const string html = "<body><p>Body</p></body>";
+        var old = ContentSwitch.TemplateWithPersonalizedBlock(html, "old_00000000");
+
+        var result = ContentSwitch.TemplateWithPersonalizedBlock(old, Key);
+
+        Assert.Equal(ContentSwitch.TemplateWithPersonalizedBlock(html, Key), result);
+        Assert.DoesNotContain("old_00000000", result, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WithoutPersonalizedBlock_RestoresTheOriginal()
+    {
+        const string html = "<html><body class=a><!-- refly:intro --><p>Body</p></body></html>";
+
+        Assert.Equal(html, ContentSwitch.WithoutPersonalizedBlock(ContentSwitch.TemplateWithPersonalizedBlock(html, Key)));
+        Assert.Equal(html, ContentSwitch.WithoutPersonalizedBlock(html));
+    }
+
+    [Fact]
+    public void AddProperties_SetsValuesAndUnsetsKeptOriginals()
+    {
+        var set = new Dictionary<string, string>();
+        var unset = new List<string>();
+
+        ContentSwitch.AddProperties(Key, new PersonalizedContent("Subj", null, "<p>Hi</p>"), set, unset);
+
+        Assert.Equal("Subj", set["refly_abc123_0badf00d_subject"]);
+        Assert.Equal("<p>Hi</p>", set["refly_abc123_0badf00d_intro"]);
+        Assert.Equal(["refly_abc123_0badf00d_preview"], unset);
+    }
+}

@@ -1,0 +1,132 @@
+using Microsoft.Extensions.Time.Testing;
+using Refly.Core.Personalization;
+
+namespace Refly.Tests.Unit.Personalization;
+
+public sealed class RunEstimateTests
+{
+    private static readonly DateTimeOffset _now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Estimate_NothingProcessed_UsesExpectedThroughput()
+    {
+        var e = RunEstimate.Compute(120_000, 0, TimeSpan.Zero, 1_200, _now, _now.AddHours(1));
+
+        Assert.False(e.IsMeasured);
+        Assert.Equal(1_200, e.ContactsPerSecond);
+        Assert.Equal(TimeSpan.FromSeconds(100), e.Remaining);
+        Assert.Equal(_now.AddSeconds(100), e.EstimatedCompletion);
+        Assert.Equal(_now.AddMinutes(45), e.Deadline);
+        Assert.True(e.FinishesBeforeDeadline);
+    }
+
+    [Fact]
+    public void Estimate_SomethingProcessed_UsesMeasuredThroughput()
+    {
+        var e = RunEstimate.Compute(100_000, 10_000, TimeSpan.FromSeconds(100), 1_200, _now, null);
+
+        Assert.True(e.IsMeasured);
+        Assert.Equal(100, e.ContactsPerSecond);
+        Assert.Equal(TimeSpan.FromSeconds(900), e.Remaining);
+        Assert.Null(e.Deadline);
+        Assert.Null(e.FinishesBeforeDeadline);
+    }
+
+    [Fact]
+    public void Estimate_FinishingInsideTheSafetyMargin_IsLate()
+    {
+        // 1,200,000 contacts at 1,200/s = 1,000 s (16m40s); send in 30 min, deadline in 15 min.
+        var e = RunEstimate.Compute(1_200_000, 0, TimeSpan.Zero, 1_200, _now, _now.AddMinutes(30));
+
+        Assert.False(e.FinishesBeforeDeadline);
+        Assert.Equal(_now.AddMinutes(15), e.Deadline);
+    }
+
+    [Fact]
+    public void Estimate_ExactlyAtTheDeadline_IsInTime()
+    {
+        var e = RunEstimate.Compute(1_080_000, 0, TimeSpan.Zero, 1_200, _now, _now.AddMinutes(30));
+
+        Assert.Equal(TimeSpan.FromMinutes(15), e.Remaining);
+        Assert.True(e.FinishesBeforeDeadline);
+    }
+
+    [Fact]
+    public void Estimate_ProcessedBeyondTheEstimatedTotal_HasNothingLeft()
+    {
+        var e = RunEstimate.Compute(1_000, 1_500, TimeSpan.FromSeconds(10), 1_200, _now, _now.AddHours(1));
+
+        Assert.Equal(TimeSpan.Zero, e.Remaining);
+        Assert.Equal(_now, e.EstimatedCompletion);
+    }
+
+    [Theory]
+    [InlineData(-1, 0, 1_200)]
+    [InlineData(10, -1, 1_200)]
+    [InlineData(10, 0, 0)]
+    [InlineData(10, 0, double.NaN)]
+    public void Estimate_InvalidArguments_AreRejected(long total, long processed, double expected) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => RunEstimate.Compute(total, processed, TimeSpan.Zero, expected, _now, null));
+
+    [Fact]
+    public void SendTimeCheck_NoSendTime_IsAllowed()
+    {
+        var check = new SendTimeCheck(new FakeTimeProvider(_now));
+
+        var result = check.Check(null);
+
+        Assert.Equal(SendTimeVerdict.NoSendTime, result.Verdict);
+        Assert.True(result.IsAllowed);
+        Assert.Null(result.Reason);
+    }
+
+    [Fact]
+    public void SendTimeCheck_FarAway_IsAllowed()
+    {
+        var check = new SendTimeCheck(new FakeTimeProvider(_now));
+
+        Assert.Equal(SendTimeVerdict.Allowed, check.Check(_now.AddMinutes(15).AddSeconds(1)).Verdict);
+        Assert.True(check.IsEditable(_now.AddDays(1)));
+    }
+
+    [Fact]
+    public void SendTimeCheck_WithinFifteenMinutes_IsRefused()
+    {
+        var check = new SendTimeCheck(new FakeTimeProvider(_now));
+
+        var exactly = check.Check(_now + SendTimeCheck.EditLockWindow);
+        var soon = check.Check(_now.AddMinutes(1));
+
+        Assert.Equal(SendTimeVerdict.WithinEditLockWindow, exactly.Verdict);
+        Assert.Equal(SendTimeVerdict.WithinEditLockWindow, soon.Verdict);
+        Assert.False(soon.IsAllowed);
+        Assert.Contains("15 minutes", soon.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SendTimeCheck_Passed_IsRefused()
+    {
+        var check = new SendTimeCheck(new FakeTimeProvider(_now));
+
+        var result = check.Check(_now.AddSeconds(-1));
+
+        Assert.Equal(SendTimeVerdict.SendTimePassed, result.Verdict);
+        Assert.Contains("has passed", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SendTimeCheck_FollowsTheClock()
+    {
+        var time = new FakeTimeProvider(_now);
+        var check = new SendTimeCheck(time);
+        var send = _now.AddMinutes(20);
+        Assert.True(check.IsEditable(send));
+
+        time.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.False(check.IsEditable(send));
+    }
+
+    [Fact]
+    public void EditLockWindow_IsFifteenMinutes() => Assert.Equal(TimeSpan.FromMinutes(15), SendTimeCheck.EditLockWindow);
+}
