@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Refly.Core.Personalization;
 
 /// <summary>Options of the "Personalization" section.</summary>
@@ -5,10 +7,15 @@ public sealed class PersonalizationOptions
 {
     public const string SectionName = "Personalization";
 
-    /// <summary>Which personalizer runs: "rule-based" (default, offline) or "llm".</summary>
+    /// <summary>
+    /// Which <see cref="IPersonalizer"/> runs: <see cref="RuleBasedPersonalizer.PersonalizerName"/> (default,
+    /// offline) or <see cref="LlmPersonalizer.PersonalizerName"/> (needs <c>Personalization:Llm</c>).
+    /// </summary>
+    [Required]
     public string Personalizer { get; set; } = RuleBasedPersonalizer.PersonalizerName;
 
     /// <summary>Import jobs written but not yet confirmed complete, at most.</summary>
+    [Range(1, 20)]
     public int MaxImportJobsInFlight { get; set; } = 4;
 
     /// <summary>A batch is sent when it is this old even if not full, so progress moves steadily.</summary>
@@ -18,11 +25,14 @@ public sealed class PersonalizationOptions
     public TimeSpan ImportPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Profiles per import job (Klaviyo allows 10,000).</summary>
+    [Range(1, 10_000)]
     public int MaxProfilesPerImportJob { get; set; } = 10_000;
 
     /// <summary>Estimated payload bytes per import job; Klaviyo's limit is 5 MB, this leaves room for JSON overhead.</summary>
+    [Range(10_000, 5_000_000)]
     public int MaxImportJobBytes { get; set; } = 4_000_000;
 
     /// <summary>Throughput assumed for estimates before a run has measured its own.</summary>
+    [Range(1.0, 1_000_000.0)]
     public double ExpectedContactsPerSecond { get; set; } = RunEstimate.DefaultExpectedContactsPerSecond;
 }

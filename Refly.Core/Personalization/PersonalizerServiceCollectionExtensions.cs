@@ -1,5 +1,4 @@
 using System.ClientModel;
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,24 +8,6 @@ using Microsoft.Extensions.Options;
 using OpenAI;
 
 namespace Refly.Core.Personalization;
-
-/// <summary>Options of the personalization feature (configuration section <see cref="SectionName"/>).</summary>
-public sealed class PersonalizationOptions
-{
-    /// <summary>The configuration section.</summary>
-    public const string SectionName = "Personalization";
-
-    /// <summary>
-    /// Which <see cref="IPersonalizer"/> runs: <see cref="RuleBasedPersonalizer.PersonalizerName"/> (default,
-    /// offline) or <see cref="LlmPersonalizer.PersonalizerName"/> (needs <c>Personalization:Llm</c>).
-    /// </summary>
-    [Required]
-    public string Personalizer { get; set; } = RuleBasedPersonalizer.PersonalizerName;
-
-    /// <summary>Throughput assumed for estimates before a run has measured its own, in contacts per second.</summary>
-    [Range(1.0, 1_000_000.0)]
-    public double ExpectedContactsPerSecond { get; set; } = RunEstimate.DefaultExpectedContactsPerSecond;
-}
 
 /// <summary>Registration of the personalizers and the pure personalization services.</summary>
 public static class PersonalizerServiceCollectionExtensions

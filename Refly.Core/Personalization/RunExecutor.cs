@@ -14,6 +14,7 @@ public sealed class RunExecutor(
     RunCancellation cancellation,
     ContentSwitcher switcher,
     AudiencePipeline pipeline,
+    PersonalizationPlanner planner,
     RunCleanup cleanup,
     IKlaviyoClient klaviyo,
     IHostApplicationLifetime lifetime,
@@ -99,6 +100,12 @@ public sealed class RunExecutor(
                 r.ContentSwitched = true;
             }, cancellationToken) ?? throw new OperationCanceledException();
             await store.AddEventAsync(run.Id, "Switched", "Messages now use the personalized content, with the original as the default", cancellationToken);
+        }
+
+        if (run.TotalEstimate is null)
+        {
+            var total = await planner.EstimateRecipientsAsync(campaign.Id, campaign.Audiences.Included, cancellationToken);
+            run = await store.UpdateAsync(run.Id, _inProgress, r => r.TotalEstimate = total, cancellationToken) ?? throw new OperationCanceledException();
         }
 
         var outcome = await pipeline.RunAsync(run, campaign.Name, campaign.Audiences, cancellationToken);

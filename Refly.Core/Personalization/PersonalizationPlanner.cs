@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Refly.Core.Campaigns;
+using Refly.Core.Klaviyo;
+
+namespace Refly.Core.Personalization;
+
+/// <summary>A sample contact's personalized content for one message, shown before confirming.</summary>
+public sealed record SamplePreview(string Contact, string MessageId, string OriginalSubject, PersonalizedContent Content);
+
+/// <summary>What the Personalize modal shows before the marketer confirms.</summary>
+public sealed record PersonalizationPlan(
+    long? EstimatedRecipients,
+    TimeSpan? EstimatedDuration,
+    DateTimeOffset? SendTime,
+    DateTimeOffset? Deadline,
+    bool? FinishesBeforeSendTime,
+    SendTimeCheckResult SendTimeCheck,
+    IReadOnlyList<SamplePreview> Samples,
+    string? Warning);
+
+/// <summary>Estimates a run before it starts (audience size, duration against the send time) and previews sample contacts.</summary>
+public sealed class PersonalizationPlanner(
+    IKlaviyoClient klaviyo,
+    IPersonalizer personalizer,
+    SendTimeCheck sendTimeCheck,
+    TimeProvider time,
+    IOptions<PersonalizationOptions> options,
+    ILogger<PersonalizationPlanner> logger)
+{
+    private const int SampleContacts = 3;
+
+    public async Task<PersonalizationPlan> PlanAsync(Campaign campaign, CancellationToken cancellationToken)
+    {
+        var check = sendTimeCheck.Check(campaign.SendTime);
+        long? recipients = null;
+        var samples = new List<SamplePreview>();
+        string? warning = null;
+        try
+        {
+            recipients = await EstimateRecipientsAsync(campaign.KlaviyoId, campaign.IncludedAudienceIds, cancellationToken);
+            samples = await SamplesAsync(campaign, cancellationToken);
+        }
+        catch (KlaviyoException ex)
+        {
+            logger.LogWarning("Could not estimate campaign {CampaignId}: {Reason}", campaign.KlaviyoId, ex.Message);
+            warning = $"Klaviyo did not answer the estimate: {ex.Message}";
+        }
+
+        TimeSpan? duration = null;
+        DateTimeOffset? deadline = null;
+        bool? inTime = null;
+        if (recipients is { } total)
+        {
+            var estimate = RunEstimate.Compute(total, 0, TimeSpan.Zero, options.Value.ExpectedContactsPerSecond, time.GetUtcNow(), campaign.SendTime);
+            duration = estimate.Remaining;
+            deadline = estimate.Deadline;
+            inTime = estimate.FinishesBeforeDeadline;
+            if (inTime == false && check.IsAllowed)
+            {
+                warning ??= $"At about {estimate.ContactsPerSecond:N0} contacts a second this may not finish before Klaviyo locks the campaign ({deadline:u}, 15 minutes before the send time). Contacts not reached by then receive the original content.";
+            }
+        }
+        return new PersonalizationPlan(recipients, duration, campaign.SendTime, deadline, inTime, check, samples, warning);
+    }
+
+    /// <summary>Klaviyo's recipient estimate, else the included lists' and segments' profile counts.</summary>
+    public async Task<long?> EstimateRecipientsAsync(string campaignId, IReadOnlyList<string> includedAudienceIds, CancellationToken cancellationToken)
+    {
+        var estimate = await klaviyo.GetRecipientEstimateAsync(campaignId, cancellationToken);
+        if (estimate is not null)
+        {
+            return estimate;
+        }
+        long sum = 0;
+        var any = false;
+        foreach (var id in includedAudienceIds)
+        {
+            var group = await klaviyo.GetGroupAsync(new KlaviyoGroupRef(KlaviyoGroupKind.List, id), cancellationToken)
+                ?? await klaviyo.GetGroupAsync(new KlaviyoGroupRef(KlaviyoGroupKind.Segment, id), cancellationToken);
+            if (group?.ProfileCount is { } count)
+            {
+                sum += count;
+                any = true;
+            }
+        }
+        return any ? sum : null;
+    }
+
+    private async Task<List<SamplePreview>> SamplesAsync(Campaign campaign, CancellationToken cancellationToken)
+    {
+        var samples = new List<SamplePreview>();
+        var firstGroup = campaign.IncludedAudienceIds.FirstOrDefault();
+        if (firstGroup is null)
+        {
+            return samples;
+        }
+        var group = (await klaviyo.GetGroupAsync(new KlaviyoGroupRef(KlaviyoGroupKind.List, firstGroup), cancellationToken)
+            ?? await klaviyo.GetGroupAsync(new KlaviyoGroupRef(KlaviyoGroupKind.Segment, firstGroup), cancellationToken))?.Ref;
+        if (group is null)
+        {
+            return samples;
+        }
+        var page = await klaviyo.GetGroupProfilesPageAsync(group, null, null, cancellationToken);
+        foreach (var profile in page.Items.Take(SampleContacts))
+        {
+            foreach (var message in campaign.Messages)
+            {
+                var original = new MessageContent(message.Subject ?? string.Empty, message.PreviewText);
+                var content = await personalizer.PersonalizeAsync(new PersonalizationRequest(profile, message.KlaviyoId, campaign.Name, original), cancellationToken);
+                var who = string.Join(' ', new[] { profile.FirstName, profile.LastName }.Where(s => !string.IsNullOrWhiteSpace(s)));
+                samples.Add(new SamplePreview(string.IsNullOrEmpty(who) ? profile.Email ?? profile.Id : who, message.KlaviyoId, original.Subject, content));
+            }
+        }
+        return samples;
+    }
+}
