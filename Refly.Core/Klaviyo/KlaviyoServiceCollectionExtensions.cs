@@ -65,10 +65,12 @@ public static class KlaviyoServiceCollectionExtensions
                     ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome)),
                     OnRetry = args =>
                     {
-                        var endpoint = args.Outcome.Result?.RequestMessage?.Options.TryGetValue(KlaviyoEndpoint.OptionKey, out var e) == true
-                            ? e
-                            : null;
-                        stats.RecordRetry(endpoint?.Key ?? "(unknown)");
+                        // The context carries the request for exception outcomes too (network errors, attempt timeouts).
+                        var request = args.Context.GetRequestMessage() ?? args.Outcome.Result?.RequestMessage;
+                        var key = request is not null && request.Options.TryGetValue(KlaviyoEndpoint.OptionKey, out var endpoint)
+                            ? endpoint.Key
+                            : "(unknown)";
+                        stats.RecordRetry(key);
                         return ValueTask.CompletedTask;
                     },
                 });

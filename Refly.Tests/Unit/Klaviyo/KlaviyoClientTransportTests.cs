@@ -119,6 +119,36 @@ public sealed class KlaviyoClientTransportTests
 
         Assert.Equal("T1", template!.Id);
         Assert.Equal(2, host.Handler.Requests.Count);
+        Assert.Equal(1, host.Stats.For(KlaviyoEndpoints.GetTemplate.Key).Retries);
+    }
+
+    [Fact]
+    public async Task Get_WithSlowAttempt_TimesOutAndRetries()
+    {
+        using var host = new KlaviyoTestHost(
+            (_, _) => FakeKlaviyoHandler.Json(KlaviyoJson.Template("T1", "<p>ok</p>")),
+            new Dictionary<string, string?> { ["Klaviyo:AttemptTimeout"] = "00:00:00.200" });
+        host.Handler.DelayFor = index => index == 0 ? TimeSpan.FromSeconds(30) : null;
+
+        var template = await host.Client.GetTemplateAsync("T1", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal("T1", template!.Id);
+        Assert.Equal(2, host.Handler.Requests.Count);
+        Assert.Equal(1, host.Stats.For(KlaviyoEndpoints.GetTemplate.Key).Retries);
+    }
+
+    [Fact]
+    public async Task Get_WithEveryAttemptTooSlow_ThrowsServerException()
+    {
+        using var host = new KlaviyoTestHost(
+            (_, _) => FakeKlaviyoHandler.Json(KlaviyoJson.Template("T1", "<p>ok</p>")),
+            new Dictionary<string, string?> { ["Klaviyo:AttemptTimeout"] = "00:00:00.100", ["Klaviyo:MaxRetryAttempts"] = "1" });
+        host.Handler.DelayFor = _ => TimeSpan.FromSeconds(30);
+
+        var ex = await Assert.ThrowsAsync<KlaviyoServerException>(() => host.Client.GetTemplateAsync("T1", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20)));
+
+        Assert.Null(ex.StatusCode);
+        Assert.Equal(2, host.Handler.Requests.Count);
     }
 
     [Fact]

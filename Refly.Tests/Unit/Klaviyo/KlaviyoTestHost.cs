@@ -32,6 +32,9 @@ internal sealed class FakeKlaviyoHandler(Func<RecordedRequest, int, HttpResponse
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<RecordedRequest> _requests = [];
 
+    /// <summary>How long to wait before answering request number n (observing cancellation, like a slow server).</summary>
+    public Func<int, TimeSpan?>? DelayFor { get; set; }
+
     public IReadOnlyList<RecordedRequest> Requests
     {
         get
@@ -53,6 +56,11 @@ internal sealed class FakeKlaviyoHandler(Func<RecordedRequest, int, HttpResponse
         {
             index = _requests.Count;
             _requests.Add(recorded);
+        }
+
+        if (DelayFor?.Invoke(index) is { } delay)
+        {
+            await Task.Delay(delay, cancellationToken);
         }
 
         var response = respond(recorded, index);
