@@ -110,13 +110,30 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
             KlaviyoEndpoints.GetCampaign, HttpMethod.Get,
             $"/api/campaigns/{Escape(campaignId)}" + Query(("include", "campaign-messages,tags")),
             body: null, nullOnNotFound: true, cancellationToken).ConfigureAwait(false);
-        if (doc is null)
+        return doc is null ? null : ParseCampaignDocument(doc.RootElement);
+    }
+
+    /// <summary>A single-campaign document (data plus included messages and tags).</summary>
+    internal static KlaviyoCampaign ParseCampaignDocument(JsonElement root) =>
+        ParseCampaign(JsonApi.RequireObject(root, "data", "document"), JsonApi.IndexIncluded(root));
+
+    /// <summary>A collection of profiles (one page of a list's or segment's members).</summary>
+    internal static KlaviyoPage<KlaviyoProfile> ParseProfilesDocument(JsonElement root, Action<string>? skipped = null)
+    {
+        var profiles = new List<KlaviyoProfile>();
+        foreach (var item in JsonApi.RequireArray(root, "data", "document").EnumerateArray())
         {
-            return null;
+            var profile = ParseProfile(item);
+            if (profile is null)
+            {
+                skipped?.Invoke("profile without id");
+                continue;
+            }
+
+            profiles.Add(profile);
         }
 
-        var data = JsonApi.RequireObject(doc.RootElement, "data", "document");
-        return ParseCampaign(data, JsonApi.IndexIncluded(doc.RootElement));
+        return new KlaviyoPage<KlaviyoProfile>(profiles, JsonApi.NextCursor(root));
     }
 
     /// <inheritdoc />
@@ -394,21 +411,9 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
             ("page[cursor]", string.IsNullOrEmpty(cursor) ? null : cursor),
             ("page[size]", MaxPageSize.ToString(CultureInfo.InvariantCulture)));
         using var doc = await GetRequiredAsync(endpoint, path + query, cancellationToken).ConfigureAwait(false);
-        var profiles = new List<KlaviyoProfile>();
-        foreach (var item in JsonApi.RequireArray(doc.RootElement, "data", "document").EnumerateArray())
-        {
-            var profile = ParseProfile(item);
-            if (profile is null)
-            {
-                // The spec allows a member without an id; such a profile cannot be patched by id, so it is skipped.
-                LogProfileWithoutId(_logger, endpoint.Key);
-                continue;
-            }
 
-            profiles.Add(profile);
-        }
-
-        return new KlaviyoPage<KlaviyoProfile>(profiles, JsonApi.NextCursor(doc.RootElement));
+        // The spec allows a member without an id; such a profile cannot be patched by id, so it is skipped.
+        return ParseProfilesDocument(doc.RootElement, _ => LogProfileWithoutId(_logger, endpoint.Key));
     }
 
     // ---- Profile bulk import ----
