@@ -41,6 +41,7 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
     private readonly IOptionsMonitor<KlaviyoOptions> _options;
     private readonly ILogger<KlaviyoClient> _logger;
 
+    /// <summary>Created by the HttpClient factory; resolve <see cref="IKlaviyoClient"/> rather than constructing it.</summary>
     public KlaviyoClient(HttpClient http, IKlaviyoConnection connection, IOptionsMonitor<KlaviyoOptions> options, ILogger<KlaviyoClient> logger)
     {
         _http = http;
