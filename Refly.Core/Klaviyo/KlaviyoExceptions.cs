@@ -1,0 +1,54 @@
+using System.Net;
+
+namespace Refly.Core.Klaviyo;
+
+/// <summary>One entry of Klaviyo's <c>errors[]</c> array.</summary>
+public sealed record KlaviyoError(string? Id, string? Code, string? Title, string? Detail, string? SourcePointer);
+
+/// <summary>Klaviyo answered with an error (after retries), could not be reached, or answered something unreadable.</summary>
+public class KlaviyoException : Exception
+{
+    public KlaviyoException(string message, HttpStatusCode? statusCode = null, IReadOnlyList<KlaviyoError>? errors = null, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        StatusCode = statusCode;
+        Errors = errors ?? [];
+    }
+
+    /// <summary>HTTP status of Klaviyo's answer; null when there was no answer.</summary>
+    public HttpStatusCode? StatusCode { get; }
+
+    /// <summary>Klaviyo's <c>errors[]</c>, empty when the body had none.</summary>
+    public IReadOnlyList<KlaviyoError> Errors { get; }
+
+    /// <summary>The first error's detail (or title), the most useful line to show a person.</summary>
+    public string? Detail => Errors.Select(e => e.Detail ?? e.Title).FirstOrDefault(d => !string.IsNullOrWhiteSpace(d));
+}
+
+/// <summary>401 or 403: the key is missing, wrong, revoked or lacks a scope.</summary>
+public sealed class KlaviyoAuthenticationException(HttpStatusCode statusCode, IReadOnlyList<KlaviyoError> errors)
+    : KlaviyoException("Klaviyo rejected the API key", statusCode, errors);
+
+/// <summary>404: the resource does not exist (methods documented to return null on 404 do not throw it).</summary>
+public sealed class KlaviyoNotFoundException(string message, IReadOnlyList<KlaviyoError> errors)
+    : KlaviyoException(message, HttpStatusCode.NotFound, errors);
+
+/// <summary>429 that persisted through every retry.</summary>
+public sealed class KlaviyoRateLimitException(string message, IReadOnlyList<KlaviyoError> errors, TimeSpan? retryAfter)
+    : KlaviyoException(message, HttpStatusCode.TooManyRequests, errors)
+{
+    /// <summary>The last Retry-After Klaviyo sent, if any.</summary>
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>400, 409 or 422 (or another 4xx): Klaviyo refused the request; <see cref="KlaviyoException.Detail"/> says why.</summary>
+public sealed class KlaviyoValidationException(string message, HttpStatusCode statusCode, IReadOnlyList<KlaviyoError> errors)
+    : KlaviyoException(message, statusCode, errors);
+
+/// <summary>5xx that persisted through every retry, or Klaviyo could not be reached in time.</summary>
+public sealed class KlaviyoServerException(string message, HttpStatusCode? statusCode, IReadOnlyList<KlaviyoError> errors, Exception? innerException = null)
+    : KlaviyoException(message, statusCode, errors, innerException);
+
+/// <summary>Klaviyo answered 2xx with a body that is not the JSON:API document the spec describes.</summary>
+public sealed class KlaviyoResponseException(string message, Exception? innerException = null)
+    : KlaviyoException(message, null, null, innerException);

@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Options;
+
+namespace Refly.Core.Klaviyo;
+
+/// <summary>
+/// Configuration section <c>Klaviyo</c>: where the Klaviyo API is, which key and revision to use, and how hard to retry.
+/// </summary>
+public sealed class KlaviyoOptions
+{
+    /// <summary>The configuration section these options bind to.</summary>
+    public const string SectionName = "Klaviyo";
+
+    /// <summary>Private API key. Empty means demo mode: the Dashboard fills in the sandbox's key before the host starts.</summary>
+    public string ApiKey { get; set; } = "";
+
+    /// <summary>Absolute http(s) base URL; the client appends <c>/api/...</c>.</summary>
+    public string BaseUrl { get; set; } = "https://a.klaviyo.com";
+
+    /// <summary>Value of the <c>revision</c> header.</summary>
+    public string Revision { get; set; } = "2026-07-15";
+
+    /// <summary>Campaign sync period.</summary>
+    public TimeSpan SyncInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Retries after the first attempt for 429, 408, 5xx, network errors and attempt timeouts (default 7: 8 attempts in all).</summary>
+    public int MaxRetryAttempts { get; set; } = 7;
+
+    /// <summary>Base delay of the exponential, jittered back-off (a 429's Retry-After wins over it).</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Timeout of one HTTP attempt, not counting the time spent waiting for the client-side rate limiter.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Timeout of one call including every retry and every wait.</summary>
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>Validates <see cref="KlaviyoOptions"/> at start-up. An empty API key is allowed (demo mode).</summary>
+internal sealed class KlaviyoOptionsValidator : IValidateOptions<KlaviyoOptions>
+{
+    public ValidateOptionsResult Validate(string? name, KlaviyoOptions options)
+    {
+        var failures = new List<string>();
+        if (!Uri.TryCreate(options.BaseUrl, UriKind.Absolute, out var baseUrl)
+            || (baseUrl.Scheme != Uri.UriSchemeHttp && baseUrl.Scheme != Uri.UriSchemeHttps))
+        {
+            failures.Add($"Klaviyo:BaseUrl must be an absolute http or https URL (got '{options.BaseUrl}').");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Revision))
+        {
+            failures.Add("Klaviyo:Revision must not be empty.");
+        }
+
+        if (options.SyncInterval <= TimeSpan.Zero)
+        {
+            failures.Add("Klaviyo:SyncInterval must be positive.");
+        }
+
+        if (options.MaxRetryAttempts is < 0 or > 20)
+        {
+            failures.Add("Klaviyo:MaxRetryAttempts must be between 0 and 20.");
+        }
+
+        if (options.RetryBaseDelay < TimeSpan.Zero)
+        {
+            failures.Add("Klaviyo:RetryBaseDelay must not be negative.");
+        }
+
+        if (options.AttemptTimeout <= TimeSpan.Zero || options.TotalTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("Klaviyo:AttemptTimeout and Klaviyo:TotalTimeout must be positive.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,33 @@
+using System.Net;
+
+namespace Refly.Core.Klaviyo;
+
+/// <summary>
+/// Waits on the shared per-endpoint rate limiter before each attempt, so that 429s stay rare, and counts
+/// attempts and 429s. The endpoint comes from <see cref="KlaviyoEndpoint.OptionKey"/> on the request;
+/// a request without one is sent unpaced.
+/// </summary>
+internal sealed class KlaviyoPacingHandler(KlaviyoRateLimiters limiters, KlaviyoClientStats stats) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (!request.Options.TryGetValue(KlaviyoEndpoint.OptionKey, out var endpoint))
+        {
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Window limiters consume their permits; the lease has nothing to give back, so dispose it at once.
+        using (await limiters.AcquireAsync(endpoint, cancellationToken).ConfigureAwait(false))
+        {
+        }
+
+        stats.RecordSent(endpoint.Key);
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.TooManyRequests)
+        {
+            stats.RecordRateLimited(endpoint.Key);
+        }
+
+        return response;
+    }
+}

@@ -1,0 +1,87 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Refly.Core.Klaviyo;
+
+namespace Refly.Tests.Unit.Klaviyo;
+
+public sealed class KlaviyoPacingTests
+{
+    [Fact]
+    public async Task Send_ManyRequestsOverATinyLimit_AreSpreadOverTheWindows()
+    {
+        using var host = new KlaviyoTestHost((_, _) => new HttpResponseMessage(HttpStatusCode.OK));
+        var http = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient(KlaviyoServiceCollectionExtensions.HttpClientName);
+        var tiny = new KlaviyoEndpoint("test_tiny", BurstPerSecond: 2, SteadyPerMinute: 1000);
+
+        var sends = Enumerable.Range(0, 6).Select(async i =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"{KlaviyoTestHost.BaseUrl}/api/test?i={i}");
+            request.Options.Set(KlaviyoEndpoint.OptionKey, tiny);
+            using var response = await http.SendAsync(request);
+            return response.StatusCode;
+        });
+        var statuses = await Task.WhenAll(sends);
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        var times = host.Handler.Requests.Select(r => r.At).Order().ToList();
+        Assert.Equal(6, times.Count);
+
+        // At 2 per second, 6 requests need at least two more windows after the first burst...
+        Assert.True(times[^1] - times[0] >= TimeSpan.FromMilliseconds(1500), $"6 requests went out within {(times[^1] - times[0]).TotalMilliseconds} ms");
+
+        // ...and no three of them ever went out close together (a slow machine only spreads them further).
+        for (var i = 2; i < times.Count; i++)
+        {
+            Assert.True(times[i] - times[i - 2] >= TimeSpan.FromMilliseconds(500), $"requests {i - 2}..{i} within {(times[i] - times[i - 2]).TotalMilliseconds} ms");
+        }
+
+        Assert.Equal(6, host.Stats.For("test_tiny").RequestsSent);
+    }
+
+    [Fact]
+    public async Task Limiters_AreSharedAcrossClientInstances_PerEndpointKey()
+    {
+        using var host = new KlaviyoTestHost((_, _) => FakeKlaviyoHandler.Json(KlaviyoJson.Account()));
+
+        // get_accounts allows 1 per second: two calls through two resolved clients must still be a second apart.
+        await host.Client.GetAccountAsync(CancellationToken.None);
+        await host.Client.GetAccountAsync(CancellationToken.None);
+
+        var times = host.Handler.Requests.Select(r => r.At).ToList();
+        Assert.Equal(2, times.Count);
+        Assert.True(times[1] - times[0] >= TimeSpan.FromMilliseconds(600), $"second call after {(times[1] - times[0]).TotalMilliseconds} ms");
+        Assert.Same(host.Services.GetRequiredService<KlaviyoRateLimiters>(), host.Services.GetRequiredService<KlaviyoRateLimiters>());
+    }
+
+    [Fact]
+    public async Task Waiters_AreServedFirstInFirstOut()
+    {
+        using var limiters = new KlaviyoRateLimiters();
+        var endpoint = new KlaviyoEndpoint("fifo", 1, 1000);
+        var order = new List<int>();
+
+        // The first takes the only permit of this window; the others queue in the order they arrived.
+        (await limiters.AcquireAsync(endpoint, CancellationToken.None)).Dispose();
+        var waiters = new List<Task>();
+        for (var i = 0; i < 3; i++)
+        {
+            var n = i;
+            var acquire = limiters.AcquireAsync(endpoint, CancellationToken.None).AsTask();
+            waiters.Add(acquire.ContinueWith(t => { lock (order) { order.Add(n); } t.Result.Dispose(); }, TaskScheduler.Default));
+        }
+
+        await Task.WhenAll(waiters).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([0, 1, 2], order);
+    }
+
+    [Fact]
+    public async Task Waiting_CanBeCancelled()
+    {
+        using var limiters = new KlaviyoRateLimiters();
+        var endpoint = new KlaviyoEndpoint("cancel", 1, 1);
+        (await limiters.AcquireAsync(endpoint, CancellationToken.None)).Dispose();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await limiters.AcquireAsync(endpoint, cts.Token));
+    }
+}
