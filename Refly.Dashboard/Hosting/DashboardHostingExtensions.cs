@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.FileProviders;
 using MudBlazor.Services;
 using Refly.Core;
+using Refly.Core.Klaviyo;
 using Refly.Core.Persistence;
 using Refly.Dashboard.Automation;
 using Refly.Dashboard.Components;
@@ -43,6 +44,8 @@ internal static class DashboardHostingExtensions
         services.AddSingleton(provider => DemoModeInfo.From(provider.GetRequiredService<IConfiguration>()));
         services.AddSingleton<SandboxHost>();
         services.AddHostedService(provider => provider.GetRequiredService<SandboxHost>());
+        services.AddSingleton<OptionsKlaviyoConnection>();
+        services.AddSingleton<IKlaviyoConnection, DemoAwareKlaviyoConnection>();
         services.AddReflyCore(builder.Configuration);
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();

@@ -1,3 +1,4 @@
+using Refly.Core.Klaviyo;
 using Refly.Dashboard.Sandbox;
 
 namespace Refly.Dashboard.Hosting;
@@ -11,7 +12,7 @@ public sealed record DemoModeInfo(bool IsDemo)
 /// <summary>
 /// In demo mode (no <c>Klaviyo:ApiKey</c>), runs the built-in Klaviyo sandbox on a loopback port for the app's
 /// lifetime. It starts before the scheduler so the first sync finds it; the Klaviyo client reaches it over HTTP
-/// through its connection and cannot tell it from Klaviyo.
+/// through <see cref="DemoAwareKlaviyoConnection"/> and cannot tell it from Klaviyo.
 /// </summary>
 public sealed class SandboxHost(DemoModeInfo demoMode, IConfiguration configuration, ILogger<SandboxHost> logger) : IHostedService, IAsyncDisposable
 {
@@ -48,4 +49,12 @@ public sealed class SandboxHost(DemoModeInfo demoMode, IConfiguration configurat
             await sandbox.DisposeAsync();
         }
     }
+}
+
+/// <summary>In demo mode the Klaviyo client talks to the sandbox; otherwise to the configured Klaviyo.</summary>
+public sealed class DemoAwareKlaviyoConnection(SandboxHost sandboxHost, OptionsKlaviyoConnection configured) : IKlaviyoConnection
+{
+    public Uri BaseUrl => sandboxHost.Sandbox?.BaseUrl ?? configured.BaseUrl;
+
+    public string ApiKey => sandboxHost.Sandbox?.ApiKey ?? configured.ApiKey;
 }

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Refly.Core.Campaigns;
 using Refly.Core.Notifications;
+using Refly.Core.Personalization;
+using Refly.Dashboard.Components.Personalization;
 
 namespace Refly.Dashboard.Components.Pages.Campaigns;
 
@@ -19,6 +21,7 @@ public sealed partial class CampaignsPage : IDisposable
     private string? _search;
     private CampaignStatus? _status;
     private IDisposable? _subscription;
+    private IReadOnlyDictionary<string, RunView> _runs = new Dictionary<string, RunView>();
     private Throttle? _refresh;
 
     [Inject]
@@ -29,6 +32,18 @@ public sealed partial class CampaignsPage : IDisposable
 
     [Inject]
     public required SyncStatus SyncStatus { get; init; }
+
+    [Inject]
+    public required RunQueryService RunQueries { get; init; }
+
+    [Inject]
+    public required PersonalizationRunService Runs { get; init; }
+
+    [Inject]
+    public required IDialogService Dialogs { get; init; }
+
+    [Inject]
+    public required ISnackbar Snackbar { get; init; }
 
     protected override void OnInitialized()
     {
@@ -70,7 +85,42 @@ public sealed partial class CampaignsPage : IDisposable
         var page = await Campaigns.QueryAsync(
             new CampaignQuery(_search, _status, state.Page * state.PageSize, state.PageSize, sort, state.SortDirection == SortDirection.Descending),
             cancellationToken);
+        _runs = await RunQueries.LatestByCampaignAsync(page.Items.Select(c => c.KlaviyoId).ToList(), cancellationToken);
         return new TableData<Campaign> { Items = page.Items, TotalItems = page.TotalCount };
+    }
+
+    private RunView? RunOf(Campaign campaign) => _runs.GetValueOrDefault(campaign.KlaviyoId);
+
+    private async Task OpenPersonalizeAsync(Campaign campaign)
+    {
+        var parameters = new DialogParameters<PersonalizeDialog> { { d => d.Campaign, campaign } };
+        var options = new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true, CloseOnEscapeKey = true };
+        var dialog = await Dialogs.ShowAsync<PersonalizeDialog>("Personalize", parameters, options);
+        var result = await dialog.Result;
+        if (result is { Canceled: false })
+        {
+            Snackbar.Add($"Personalization of “{campaign.Name}” started.", Severity.Success);
+            _refresh?.Signal();
+        }
+    }
+
+    private async Task ConfirmCancelAsync(Campaign campaign)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            "Cancel personalization?",
+            $"In-flight work on “{campaign.Name}” stops, the original subject, preview text and template are restored and the personalized properties are removed from contacts. You can personalize it again later.",
+            yesText: "Cancel personalization",
+            cancelText: "Keep running");
+        if (confirmed != true)
+        {
+            return;
+        }
+        var result = await Runs.CancelCampaignAsync(campaign.KlaviyoId, "a marketer", CancellationToken.None);
+        if (!result.Succeeded)
+        {
+            Snackbar.Add(result.ErrorMessage ?? "Nothing to cancel.", Severity.Warning);
+        }
+        _refresh?.Signal();
     }
 
     private async Task OnSearchChanged(string? value)

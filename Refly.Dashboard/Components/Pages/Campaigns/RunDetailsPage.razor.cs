@@ -1,0 +1,128 @@
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using Refly.Core.Campaigns;
+using Refly.Core.Notifications;
+using Refly.Core.Personalization;
+using Refly.Dashboard.Hosting;
+
+namespace Refly.Dashboard.Components.Pages.Campaigns;
+
+public sealed partial class RunDetailsPage : IDisposable
+{
+    private List<BreadcrumbItem> _breadcrumbs = [];
+    private bool _loading = true;
+    private Campaign? _campaign;
+    private RunView? _run;
+    private IReadOnlyList<RunEvent> _events = [];
+    private IReadOnlyList<MessageSnapshot> _originals = [];
+    private IDisposable? _subscription;
+    private Throttle? _refresh;
+
+    [Parameter]
+    public required string CampaignId { get; set; }
+
+    [Parameter]
+    public Guid RunId { get; set; }
+
+    [Inject]
+    public required CampaignQueryService Campaigns { get; init; }
+
+    [Inject]
+    public required RunQueryService Runs { get; init; }
+
+    [Inject]
+    public required RunStore RunStore { get; init; }
+
+    [Inject]
+    public required PersonalizationRunService RunService { get; init; }
+
+    [Inject]
+    public required IChangeNotifier Notifier { get; init; }
+
+    [Inject]
+    public required IDialogService Dialogs { get; init; }
+
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
+    [Inject]
+    public required BrowserTimeZone BrowserTime { get; init; }
+
+    [Inject]
+    public required TimeProvider Time { get; init; }
+
+    protected override async Task OnParametersSetAsync()
+    {
+        _refresh ??= new Throttle(TimeSpan.FromMilliseconds(250), () => InvokeAsync(async () =>
+        {
+            try
+            {
+                await LoadAsync();
+                StateHasChanged();
+            }
+            catch (Exception ex)
+            {
+                await DispatchExceptionAsync(ex);
+            }
+        }));
+        _subscription ??= Notifier.Subscribe(change =>
+        {
+            if (change is RunChanged c && c.RunId == RunId || change is CampaignsChanged)
+            {
+                _refresh.Signal();
+            }
+            return Task.CompletedTask;
+        });
+        await LoadAsync();
+        _loading = false;
+    }
+
+    private async Task LoadAsync()
+    {
+        _campaign = await Campaigns.FindAsync(CampaignId, CancellationToken.None);
+        _run = await Runs.GetAsync(RunId, CancellationToken.None);
+        if (_run is not null && _run.CampaignId != CampaignId)
+        {
+            _run = null;
+        }
+        _events = _run is null ? [] : await Runs.EventsAsync(RunId, CancellationToken.None);
+        _originals = (await RunStore.GetAsync(RunId, CancellationToken.None))?.Originals ?? [];
+        _breadcrumbs =
+        [
+            new("Marketing", href: null, disabled: true),
+            new("Campaigns", href: "marketing/campaigns"),
+            new(_campaign?.Name ?? CampaignId, href: null, disabled: true),
+            new("Run details", href: null, disabled: true),
+        ];
+    }
+
+    private string MessageLabel(string messageId) =>
+        _campaign?.Messages.FirstOrDefault(m => m.KlaviyoId == messageId)?.Label ?? messageId;
+
+    private static Color ColorOf(string kind) => kind switch
+    {
+        "Completed" or "CleanedUp" => Color.Success,
+        "Failed" => Color.Error,
+        "Cancelling" or "Cancelled" or "Warning" => Color.Warning,
+        _ => Color.Primary,
+    };
+
+    private async Task ConfirmCancelAsync()
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            "Cancel personalization?",
+            "In-flight work stops, the original content is restored and the personalized properties are removed from contacts.",
+            yesText: "Cancel personalization",
+            cancelText: "Keep running");
+        if (confirmed == true)
+        {
+            await RunService.CancelAsync(RunId, "a marketer", CancellationToken.None);
+        }
+    }
+
+    public void Dispose()
+    {
+        _subscription?.Dispose();
+        _refresh?.Dispose();
+    }
+}
