@@ -66,7 +66,7 @@ public interface IKlaviyoClient
         KlaviyoGroupRef group, string? cursor, JoinedWindow? joinedWindow, CancellationToken cancellationToken);
 
     // ---- Profile bulk import ----
-    /// <summary>POST /api/profile-bulk-import-jobs (<= 10,000 profiles, <= 5 MB); returns the job id.</summary>
+    /// <summary>POST /api/profile-bulk-import-jobs (at most 10,000 profiles and 5 MB); returns the job id.</summary>
     Task<string> CreateProfileImportJobAsync(IReadOnlyList<ProfilePropertyPatch> profiles, CancellationToken cancellationToken);
 
     /// <summary>GET /api/profile-bulk-import-jobs/{id}.</summary>
