@@ -69,7 +69,7 @@ public sealed class KlaviyoSandbox : IAsyncDisposable
             new KlaviyoApiException(404, "not_found", "Not found.", $"{http.Request.Method} {http.Request.Path} is not served by the Refly sandbox.")));
 
         await app.StartAsync(ct);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
         return new KlaviyoSandbox(app, rateLimits, store, apiKey, new Uri($"http://127.0.0.1:{port}"));
     }
