@@ -156,9 +156,10 @@ public static partial class ImportJobEndpoints
         {
             foreach (var p in properties.EnumerateObject())
             {
+                // Arms typed as object: otherwise the switch's common type is JsonNode (implicit conversions) and strings become JsonValues.
                 set[p.Name] = p.Value.ValueKind switch
                 {
-                    JsonValueKind.String => p.Value.GetString(),
+                    JsonValueKind.String => (object?)p.Value.GetString(),
                     JsonValueKind.Number when p.Value.TryGetInt64(out var l) => l,
                     JsonValueKind.Number => p.Value.GetDouble(),
                     JsonValueKind.True => true,
