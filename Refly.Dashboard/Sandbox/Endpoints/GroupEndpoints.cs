@@ -57,11 +57,32 @@ public static class GroupEndpoints
         {
             var request = SandboxRequest.From(http);
             var profile = store.GetProfile(request.Id) ?? throw KlaviyoApiException.NotFound($"Profile {request.Id} does not exist.");
-            return WriteAsync(http, 200, new JsonObject
+            var document = new JsonObject
             {
                 ["data"] = SandboxResources.Profile(http, profile, null, request.Fields("profile")),
                 ["links"] = new JsonObject { ["self"] = Self(http) },
-            });
+            };
+            if (request.Query.ContainsKey("include"))
+            {
+                // Sandbox profiles have no conversations or push tokens; lists and segments come from membership.
+                var included = new JsonArray();
+                var relationships = new JsonObject();
+                foreach (var (name, kind) in new[] { ("lists", SandboxGroupKind.List), ("segments", SandboxGroupKind.Segment) })
+                {
+                    if (request.Includes(name))
+                    {
+                        var groups = store.GroupsOf(profile.Id, kind);
+                        relationships[name] = new JsonObject { ["data"] = new JsonArray([.. groups.Select(g => Identifier(kind == SandboxGroupKind.List ? "list" : "segment", g.Id))]) };
+                        foreach (var g in groups)
+                        {
+                            included.Add(SandboxResources.Group(http, g, request));
+                        }
+                    }
+                }
+                document["data"]!["relationships"] = relationships;
+                document["included"] = included;
+            }
+            return WriteAsync(http, 200, document);
         });
     }
 

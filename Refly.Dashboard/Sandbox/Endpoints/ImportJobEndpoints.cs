@@ -23,10 +23,19 @@ public static partial class ImportJobEndpoints
         {
             var request = SandboxRequest.From(http);
             var data = request.RequireBody().GetProperty("data");
+            var listIds = new List<string>();
             if (data.TryGetProperty("relationships", out var relationships) && relationships.TryGetProperty("lists", out var lists)
-                && lists.TryGetProperty("data", out var listData) && listData.GetArrayLength() > 0)
+                && lists.TryGetProperty("data", out var listData))
             {
-                throw KlaviyoApiException.InvalidBody("/data/relationships/lists", "The sandbox does not add imported profiles to lists.");
+                foreach (var list in listData.EnumerateArray())
+                {
+                    var listId = list.GetProperty("id").GetString()!;
+                    if (store.GetGroup(listId) is not { Kind: SandboxGroupKind.List })
+                    {
+                        throw KlaviyoApiException.InvalidBody("/data/relationships/lists/data", $"List {listId} does not exist.");
+                    }
+                    listIds.Add(listId);
+                }
             }
             var profiles = data.GetProperty("attributes").GetProperty("profiles").GetProperty("data");
             var count = profiles.GetArrayLength();
@@ -54,7 +63,7 @@ public static partial class ImportJobEndpoints
                     errors.Add(new ImportErrorRecord(Guid.NewGuid().ToString(), "invalid", "Invalid input.", error, pointer, JsonNode.Parse(profile.GetRawText())!.AsObject()));
                 }
             }
-            var job = store.CreateImportJob(entries, errors);
+            var job = store.CreateImportJob(entries, errors, listIds);
             return WriteAsync(http, 202, Document(http, store, job, request));
         });
 
@@ -233,7 +242,7 @@ public static partial class ImportJobEndpoints
             }, request.Fields("profile-bulk-import-job")),
             ["relationships"] = new JsonObject
             {
-                ["lists"] = new JsonObject { ["data"] = new JsonArray(), ["links"] = RelationshipLinks(http, "profile-bulk-import-job", job.Id, "lists") },
+                ["lists"] = new JsonObject { ["data"] = new JsonArray([.. job.ListIds.Select(id => Identifier("list", id))]), ["links"] = RelationshipLinks(http, "profile-bulk-import-job", job.Id, "lists") },
                 ["profiles"] = new JsonObject { ["links"] = RelationshipLinks(http, "profile-bulk-import-job", job.Id, "profiles") },
                 ["import-errors"] = new JsonObject { ["links"] = new JsonObject { ["related"] = $"{BaseUrl(http)}/api/profile-bulk-import-jobs/{job.Id}/import-errors/" } },
             },

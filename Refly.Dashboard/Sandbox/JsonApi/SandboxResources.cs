@@ -41,16 +41,10 @@ public static class SandboxResources
             ["attributes"] = ApplyFields(attributes, request.Fields("campaign")),
             ["relationships"] = new JsonObject
             {
-                ["campaign-messages"] = new JsonObject
-                {
-                    ["data"] = new JsonArray([.. c.Messages.Select(m => Identifier("campaign-message", m.Id))]),
-                    ["links"] = RelationshipLinks(http, "campaign", c.Id, "campaign-messages"),
-                },
-                ["tags"] = new JsonObject
-                {
-                    ["data"] = new JsonArray([.. c.TagIds.Order(StringComparer.Ordinal).Select(t => Identifier("tag", t))]),
-                    ["links"] = RelationshipLinks(http, "campaign", c.Id, "tags"),
-                },
+                ["campaign-messages"] = Relationship(http, "campaign", c.Id, "campaign-messages", request.Includes("campaign-messages"),
+                    () => new JsonArray([.. c.Messages.Select(m => Identifier("campaign-message", m.Id))])),
+                ["tags"] = Relationship(http, "campaign", c.Id, "tags", request.Includes("tags"),
+                    () => new JsonArray([.. c.TagIds.Order(StringComparer.Ordinal).Select(t => Identifier("tag", t))])),
             },
             ["links"] = new JsonObject { ["self"] = ResourceUrl(http, "campaign", c.Id) },
         };
@@ -81,12 +75,10 @@ public static class SandboxResources
         };
         var relationships = new JsonObject
         {
-            ["campaign"] = new JsonObject { ["data"] = Identifier("campaign", m.CampaignId), ["links"] = RelationshipLinks(http, "campaign-message", m.Id, "campaign") },
+            ["campaign"] = Relationship(http, "campaign-message", m.Id, "campaign", request?.Includes("campaign") == true, () => Identifier("campaign", m.CampaignId)),
+            ["template"] = Relationship(http, "campaign-message", m.Id, "template", request?.Includes("template") == true,
+                () => m.TemplateId is null ? null : Identifier("template", m.TemplateId)),
         };
-        if (m.TemplateId is not null)
-        {
-            relationships["template"] = new JsonObject { ["data"] = Identifier("template", m.TemplateId), ["links"] = RelationshipLinks(http, "campaign-message", m.Id, "template") };
-        }
         return new JsonObject
         {
             ["type"] = "campaign-message",
@@ -95,6 +87,21 @@ public static class SandboxResources
             ["relationships"] = relationships,
             ["links"] = new JsonObject { ["self"] = ResourceUrl(http, "campaign-message", m.Id) },
         };
+    }
+
+    /// <summary>
+    /// Klaviyo puts relationship linkage (<c>data</c>) in a resource only when the request includes that relationship;
+    /// otherwise only links. The sandbox does the same so a client that forgets <c>include</c> fails here, not in production.
+    /// </summary>
+    private static JsonObject Relationship(HttpContext http, string type, string id, string name, bool included, Func<JsonNode?> data)
+    {
+        var relationship = new JsonObject();
+        if (included)
+        {
+            relationship["data"] = data();
+        }
+        relationship["links"] = RelationshipLinks(http, type, id, name);
+        return relationship;
     }
 
     public static JsonObject Tag(HttpContext http, SandboxTag t, SandboxRequest? request) => new()

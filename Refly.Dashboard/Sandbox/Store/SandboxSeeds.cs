@@ -36,7 +36,7 @@ public static class SandboxSeeds
             [newsletter.Id], [excluded.Id], createdAt: now.AddDays(-3));
         store.AddCampaign("Autumn drop", CampaignStatuses.Scheduled, now.AddHours(6),
             [new MessageSeed("Email", "The autumn drop is here", "Layers, boots and cosy knits", markerHtml)],
-            [engaged.Id], [excluded.Id], [PersonalizeTag], createdAt: now.AddDays(-2));
+            [engaged.Id], [excluded.Id], createdAt: now.AddDays(-2));
         store.AddCampaign("Black Friday early access (A/B)", CampaignStatuses.Scheduled, now.AddDays(1).AddHours(3),
             [
                 new MessageSeed("Variation A", "Early access: 30% off everything", "Only for subscribers, 24 hours early", Html("Black Friday", "<!-- refly:intro -->", "Early access starts now.")),

@@ -19,6 +19,7 @@ public sealed class SandboxImportJob
     public required TimeSpan Delay { get; init; }
     public required IReadOnlyList<ProfileImportEntry> Entries { get; init; }
     public required IReadOnlyList<ImportErrorRecord> Errors { get; init; }
+    public IReadOnlyList<string> ListIds { get; init; } = [];
     public int TotalCount => Entries.Count + Errors.Count;
     public List<string> ProfileIds { get; } = [];
 
@@ -36,9 +37,9 @@ public sealed partial class SandboxStore
     private readonly ConcurrentDictionary<string, SandboxImportJob> _importJobs = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<ITimer> _timers = [];
 
-    internal SandboxImportJob CreateImportJob(IReadOnlyList<ProfileImportEntry> entries, IReadOnlyList<ImportErrorRecord> errors)
+    internal SandboxImportJob CreateImportJob(IReadOnlyList<ProfileImportEntry> entries, IReadOnlyList<ImportErrorRecord> errors, IReadOnlyList<string> listIds)
     {
-        var job = new SandboxImportJob { Id = NewId(), CreatedAt = Now, Delay = ImportJobDelay, Entries = entries, Errors = errors };
+        var job = new SandboxImportJob { Id = NewId(), CreatedAt = Now, Delay = ImportJobDelay, Entries = entries, Errors = errors, ListIds = listIds };
         _importJobs[job.Id] = job;
         if (job.Delay <= TimeSpan.Zero)
         {
@@ -79,7 +80,15 @@ public sealed partial class SandboxStore
             }
             foreach (var entry in job.Entries)
             {
-                job.ProfileIds.Add(UpsertProfile(entry.Index, entry.Email, entry.Apply));
+                var id = UpsertProfile(entry.Index, entry.Email, entry.Apply);
+                job.ProfileIds.Add(id);
+                if (job.ListIds.Count > 0 && ProfileGenerator.TryParseId(id, out var index))
+                {
+                    foreach (var group in job.ListIds.Select(GetGroup).OfType<SandboxGroup>())
+                    {
+                        AddMember(group, index);
+                    }
+                }
             }
             job.Applied = true;
         }

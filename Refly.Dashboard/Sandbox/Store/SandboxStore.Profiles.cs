@@ -59,10 +59,7 @@ public sealed partial class SandboxStore
         foreach (var seed in profiles)
         {
             var profile = AddProfile(seed);
-            lock (group.ExplicitMembers)
-            {
-                group.ExplicitMembers.Add(profile.Index);
-            }
+            AddMember(group, profile.Index);
             ids.Add(profile.Id);
         }
         return ids;
@@ -86,6 +83,21 @@ public sealed partial class SandboxStore
         _written[index] = profile;
         _emailIndex[seed.Email] = index;
         return profile.Clone();
+    }
+
+    /// <summary>Groups the profile belongs to (for include=lists/segments on a profile).</summary>
+    public IReadOnlyList<SandboxGroup> GroupsOf(string profileId, SandboxGroupKind kind) =>
+        ProfileGenerator.TryParseId(profileId, out var index) ? GetGroups(kind).Where(g => g.PositionOf(index) >= 0).ToList() : [];
+
+    private static void AddMember(SandboxGroup group, long index)
+    {
+        lock (group.ExplicitMembers)
+        {
+            if (group.PositionOf(index) < 0)
+            {
+                group.ExplicitMembers.Add(index);
+            }
+        }
     }
 
     public SandboxGroup? GetGroup(string id) => _groups.GetValueOrDefault(id);

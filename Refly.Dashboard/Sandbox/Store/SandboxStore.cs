@@ -502,7 +502,7 @@ public sealed partial class SandboxStore
     private void RequireOutsideLockLocked(SandboxCampaign c, string what)
     {
         var sendAt = c.SendTime ?? (c.SendMethod == "static" ? c.SendDatetime : null);
-        if (sendAt is { } at && at > Now - EditLock && at - Now < EditLock)
+        if (sendAt is { } at && at >= Now && at - Now < EditLock)
         {
             throw KlaviyoApiException.Conflict(
                 $"{what}: campaign {c.Id} sends at {at:O}, and campaigns are locked within {EditLock.TotalMinutes:0} minutes of their send time.");
