@@ -18,6 +18,7 @@ public sealed class KlaviyoSandbox : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly SandboxRateLimits _rateLimits;
+    private int _disposed;
 
     private KlaviyoSandbox(WebApplication app, SandboxRateLimits rateLimits, SandboxStore store, string apiKey, Uri baseUrl)
     {
@@ -86,6 +87,11 @@ public sealed class KlaviyoSandbox : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The hosted wrapper may stop it and the container dispose it; the second call is a no-op.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await _app.StopAsync();
         await _app.DisposeAsync();
         _rateLimits.Dispose();

@@ -39,7 +39,8 @@ public sealed class SandboxRateLimits(double multiplier) : IDisposable
     {
         foreach (var c in operation.ConditionalRateLimits)
         {
-            if (query.TryGetValue(c.Parameter, out var value) && value.Split(',').Contains(c.Value, StringComparer.Ordinal))
+            // The descriptions say "include=list" where the parameter's value is "lists": accept both spellings.
+            if (query.TryGetValue(c.Parameter, out var value) && value.Split(',').Any(v => v == c.Value || v == c.Value + "s"))
             {
                 return ($"{operation.OperationId}|{c.Parameter}={c.Value}", c.Limit);
             }

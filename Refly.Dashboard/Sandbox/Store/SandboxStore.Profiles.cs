@@ -159,6 +159,8 @@ public sealed partial class SandboxStore
     {
         var now = Now;
         long target;
+        // Resolve the email when the job applies, not when it was posted, so two jobs for a new email make one profile.
+        index ??= email is null ? null : FindProfileIndexByEmail(email);
         if (index is { } known)
         {
             target = known;
