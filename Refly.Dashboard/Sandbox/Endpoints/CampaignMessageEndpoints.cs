@@ -70,7 +70,11 @@ public static class CampaignMessageEndpoints
             var data = request.RequireBody().GetProperty("data");
             var templateId = data.GetProperty("relationships").GetProperty("template").GetProperty("data").GetProperty("id").GetString()!;
             var message = store.AssignTemplate(data.GetProperty("id").GetString()!, templateId);
-            return WriteMessageAsync(http, store, request, message, 200);
+            return WriteAsync(http, 200, new JsonObject
+            {
+                ["data"] = SandboxResources.AssignedMessage(http, message, store.GetCampaign(message.CampaignId)?.SendTime),
+                ["links"] = new JsonObject { ["self"] = Self(http) },
+            });
         });
     }
 

@@ -104,6 +104,40 @@ public static class SandboxResources
         return relationship;
     }
 
+    /// <summary>
+    /// The flatter, older message shape that POST /api/campaign-message-assign-template answers with (label, channel and
+    /// content at the top of attributes); it carries the newly assigned template clone's id.
+    /// </summary>
+    public static JsonObject AssignedMessage(HttpContext http, SandboxMessage m, DateTimeOffset? sendTime) => new()
+    {
+        ["type"] = "campaign-message",
+        ["id"] = m.Id,
+        ["attributes"] = new JsonObject
+        {
+            ["label"] = m.Label ?? "",
+            ["channel"] = "email",
+            ["content"] = new JsonObject
+            {
+                ["subject"] = m.Subject,
+                ["preview_text"] = m.PreviewText,
+                ["from_email"] = m.FromEmail,
+                ["from_label"] = m.FromLabel,
+                ["reply_to_email"] = m.ReplyToEmail,
+                ["cc_email"] = m.CcEmail,
+                ["bcc_email"] = m.BccEmail,
+            },
+            ["send_times"] = sendTime is { } at ? new JsonArray(new JsonObject { ["datetime"] = Date(at), ["is_local"] = false }) : new JsonArray(),
+            ["created_at"] = Date(m.CreatedAt),
+            ["updated_at"] = Date(m.UpdatedAt),
+        },
+        ["relationships"] = new JsonObject
+        {
+            ["campaign"] = new JsonObject { ["data"] = Identifier("campaign", m.CampaignId), ["links"] = RelationshipLinks(http, "campaign-message", m.Id, "campaign") },
+            ["template"] = new JsonObject { ["data"] = Identifier("template", m.TemplateId!), ["links"] = RelationshipLinks(http, "campaign-message", m.Id, "template") },
+        },
+        ["links"] = new JsonObject { ["self"] = ResourceUrl(http, "campaign-message", m.Id) },
+    };
+
     public static JsonObject Tag(HttpContext http, SandboxTag t, SandboxRequest? request) => new()
     {
         ["type"] = "tag",

@@ -48,7 +48,20 @@ public static class SchemaValidator
 
         if (schema["allOf"] is JsonArray allOf)
         {
-            return CheckObject(value, Merge(allOf, resolver), resolver, pointer);
+            var parts = allOf.Select(p => resolver.Resolve(p!.AsObject())).ToList();
+            if (parts.All(p => p["properties"] is not null || p["type"]?.GetValue<string>() == "object"))
+            {
+                // Object parts are merged so the closed-object check sees every member any part declares.
+                return CheckObject(value, Merge(allOf, resolver), resolver, pointer);
+            }
+            foreach (var part in allOf)
+            {
+                if (Check(value, part!.AsObject(), resolver, pointer) is { } error)
+                {
+                    return error;
+                }
+            }
+            return null;
         }
 
         var type = schema["type"]?.GetValue<string>();
@@ -145,7 +158,10 @@ public static class SchemaValidator
             var schema = resolver.Resolve(part!.AsObject());
             foreach (var (name, child) in schema["properties"]?.AsObject() ?? [])
             {
-                properties[name] = child!.DeepClone();
+                // Parts may both describe a member (e.g. attributes); the member must satisfy the union of both.
+                properties[name] = properties[name] is { } existing
+                    ? new JsonObject { ["allOf"] = new JsonArray(existing.DeepClone(), child!.DeepClone()) }
+                    : child!.DeepClone();
             }
             foreach (var r in schema["required"]?.AsArray() ?? [])
             {

@@ -114,8 +114,20 @@ public sealed partial class SpecCatalog
             body = requestBody["content"]?["application/vnd.api+json"]?["schema"] as JsonObject;
         }
 
+        var responses = new Dictionary<int, JsonObject>();
+        foreach (var (code, response) in op["responses"]?.AsObject() ?? [])
+        {
+            if (int.TryParse(code, CultureInfo.InvariantCulture, out var status) && response?["content"]?["application/vnd.api+json"]?["schema"] is JsonObject schema)
+            {
+                responses[status] = schema;
+            }
+        }
+
         var (limits, conditional) = ParseRateLimits(description);
-        return new SpecOperation(method, path, op["operationId"]!.GetValue<string>(), description, parameters, body, bodyRequired, resolver, limits, conditional);
+        return new SpecOperation(method, path, op["operationId"]!.GetValue<string>(), description, parameters, body, bodyRequired, resolver, limits, conditional)
+        {
+            ResponseSchemas = responses,
+        };
     }
 
     private static HashSet<string>? ReadEnum(JsonObject? schema) =>
@@ -214,6 +226,9 @@ public sealed class SpecOperation(
     public SchemaResolver Resolver { get; } = resolver;
     public RateLimit RateLimit { get; } = rateLimit;
     public IReadOnlyList<ConditionalRateLimit> ConditionalRateLimits { get; } = conditionalRateLimits;
+
+    /// <summary>Success response schemas by status; tests validate the sandbox's answers against them.</summary>
+    public IReadOnlyDictionary<int, JsonObject> ResponseSchemas { get; init; } = new Dictionary<int, JsonObject>();
 
     /// <summary>page[size] bounds and default as the spec states them.</summary>
     public (int Min, int Max, int Default)? PageSize =>

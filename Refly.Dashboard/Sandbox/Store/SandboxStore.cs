@@ -83,7 +83,8 @@ public sealed partial class SandboxStore
             {
                 Id = NewId(), Name = name, Status = status, Archived = archived, CreatedAt = created, UpdatedAt = created,
                 Included = [.. included ?? []], Excluded = [.. excluded ?? []],
-                SendMethod = "static", SendDatetime = sendTime,
+                // Without a send time Klaviyo's strategy is immediate; a static strategy always carries its datetime.
+                SendMethod = sendTime is null ? "immediate" : "static", SendDatetime = sendTime,
                 SendTime = status == CampaignStatuses.Draft ? null : sendTime,
                 ScheduledAt = status == CampaignStatuses.Draft || sendTime is null ? null : created,
             };
