@@ -40,10 +40,6 @@ public static class KlaviyoErrorWriter
             writer.WriteEndObject();
             writer.WriteEndObject();
             writer.WriteEndArray();
-            writer.WriteStartObject("links");
-            writer.WriteEndObject();
-            writer.WriteStartObject("meta");
-            writer.WriteEndObject();
             writer.WriteEndObject();
         }
         await response.Body.WriteAsync(buffer.ToArray(), context.RequestAborted);

@@ -141,4 +141,20 @@ public sealed class SandboxSpecConformanceTests
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
         Assert.Equal(6, sandbox.Store.GetGroup(list.Id)!.Count);
     }
+
+    [Fact]
+    public async Task Errors_AnswerWithTheSpecsClientErrorShape()
+    {
+        await using var sandbox = await SandboxTestHelpers.StartEmptyAsync();
+        using var client = sandbox.CreateClient();
+
+        using var response = await client.GetAsync("/api/campaigns?filter=equals(name,'x')");
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        var operation = SpecCatalog.Instance.Get("get_campaigns");
+        var errorSchema = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(
+            """{"type":"object","properties":{"errors":{"type":"array","items":{"type":"object","required":["id","code","title","detail"],"properties":{"id":{"type":"string"},"status":{"type":"integer"},"code":{"type":"string"},"title":{"type":"string"},"detail":{"type":"string"},"source":{"type":"object","properties":{"pointer":{"type":"string"},"parameter":{"type":"string"}}}}}}},"required":["errors"]}""")!;
+        SchemaValidator.Validate(doc.RootElement, errorSchema, operation.Resolver);
+        Assert.Equal("filter", doc.RootElement.GetProperty("errors")[0].GetProperty("source").GetProperty("parameter").GetString());
+    }
 }
