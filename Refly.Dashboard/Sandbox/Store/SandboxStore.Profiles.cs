@@ -146,10 +146,14 @@ public sealed partial class SandboxStore
         {
             return index;
         }
-        if (ProfileGenerator.TryParseEmail(email, out index) && index < Interlocked.Read(ref _nextGeneratedStart) && !_written.ContainsKey(index)
-            && string.Equals(ProfileGenerator.Generate(Seed, index, Epoch).Email, email, StringComparison.OrdinalIgnoreCase))
+        if (ProfileGenerator.TryParseEmail(email, out index) && index < Interlocked.Read(ref _nextGeneratedStart))
         {
-            return index;
+            // The profile may have been written since (by id); its current email decides.
+            var current = _written.TryGetValue(index, out var written) ? written.Email : ProfileGenerator.Generate(Seed, index, Epoch).Email;
+            if (string.Equals(current, email, StringComparison.OrdinalIgnoreCase))
+            {
+                return index;
+            }
         }
         return null;
     }

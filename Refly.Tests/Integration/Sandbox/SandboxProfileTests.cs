@@ -151,6 +151,25 @@ public sealed class SandboxProfileTests
         Assert.All(joined, j => Assert.True(j >= from.AddSeconds(-1) && j < to));
     }
 
+    [Fact]
+    public async Task GroupProfiles_FilteredByEmail_FindsTheMemberAndProfileGetMatches()
+    {
+        await using var sandbox = await SandboxTestHelpers.StartEmptyAsync();
+        var list = sandbox.Store.AddList("Audience", 50);
+        var ids = sandbox.Store.AddProfilesToGroup(list.Id, [new ProfileSeed("maya@example.org", "Maya", "Lind", "Oslo", "Norway", new Dictionary<string, object?> { ["loyalty_tier"] = "gold" })]);
+        using var client = sandbox.CreateClient();
+
+        using var doc = await client.GetJsonAsync($"/api/lists/{list.Id}/profiles?filter={Uri.EscapeDataString("equals(email,'maya@example.org')")}");
+        var member = Assert.Single(doc.RootElement.GetProperty("data").EnumerateArray());
+        Assert.Equal(ids[0], member.GetProperty("id").GetString());
+
+        using var profile = await client.GetJsonAsync($"/api/profiles/{ids[0]}");
+        var attributes = profile.RootElement.GetProperty("data").GetProperty("attributes");
+        Assert.Equal("Oslo", attributes.GetProperty("location").GetProperty("city").GetString());
+        Assert.Equal("gold", attributes.GetProperty("properties").GetProperty("loyalty_tier").GetString());
+        Assert.Equal(51, sandbox.Store.GetGroup(list.Id)!.Count);
+    }
+
     private static async Task<string> ImportAsync(HttpClient client, object body)
     {
         using var response = await client.SendJsonAsync(HttpMethod.Post, "/api/profile-bulk-import-jobs", body);
