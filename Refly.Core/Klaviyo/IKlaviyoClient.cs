@@ -2,7 +2,7 @@ namespace Refly.Core.Klaviyo;
 
 /// <summary>
 /// Klaviyo's REST API (revision from <c>Klaviyo:Revision</c>) as the product uses it. The client only knows a base URL:
-/// it cannot tell the built-in sandbox from the real Klaviyo. Every method throws <see cref="KlaviyoException"/>
+/// it cannot tell the built-in sandbox from the real Klaviyo. Every method throws <c>KlaviyoException</c>
 /// (or a subclass) for an error answer after retries.
 /// </summary>
 public interface IKlaviyoClient

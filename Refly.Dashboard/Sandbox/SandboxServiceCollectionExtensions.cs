@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Options;
+
+namespace Refly.Dashboard.Sandbox;
+
+/// <summary>Runs the sandbox inside the Dashboard for demo mode; the composition root decides when to call it.</summary>
+public static class SandboxServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="KlaviyoSandboxHost"/>, a hosted service that starts a <see cref="KlaviyoSandbox"/> with the demo
+    /// seed when the app starts and stops it on shutdown. Read its <see cref="KlaviyoSandboxHost.Sandbox"/> for BaseUrl/ApiKey.
+    /// </summary>
+    public static IServiceCollection AddKlaviyoSandbox(this IServiceCollection services, Action<KlaviyoSandboxOptions>? configure = null)
+    {
+        var builder = services.AddOptions<KlaviyoSandboxOptions>();
+        if (configure is not null)
+        {
+            builder.Configure(configure);
+        }
+        services.AddSingleton<KlaviyoSandboxHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<KlaviyoSandboxHost>());
+        return services;
+    }
+}
+
+/// <summary>Owns the demo-mode sandbox for the app's lifetime.</summary>
+public sealed class KlaviyoSandboxHost(IOptions<KlaviyoSandboxOptions> options, ILogger<KlaviyoSandboxHost> logger) : IHostedService, IAsyncDisposable
+{
+    private readonly TaskCompletionSource<KlaviyoSandbox> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The running sandbox; throws before the host has started.</summary>
+    public KlaviyoSandbox Sandbox => _started.Task.IsCompletedSuccessfully
+        ? _started.Task.Result
+        : throw new InvalidOperationException("The Klaviyo sandbox has not started yet.");
+
+    /// <summary>Completes when the sandbox listens (for services that start before the host's hosted services).</summary>
+    public Task<KlaviyoSandbox> WhenStarted => _started.Task;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var sandbox = await KlaviyoSandbox.StartAsync(options.Value, cancellationToken);
+            // Never log the key: it is a credential even if a throwaway one.
+            logger.LogInformation("Demo mode: Klaviyo sandbox listening on {BaseUrl}", sandbox.BaseUrl);
+            _started.TrySetResult(sandbox);
+        }
+        catch (OperationCanceledException)
+        {
+            _started.TrySetCanceled(cancellationToken);
+            throw;
+        }
+        catch (Exception e)
+        {
+            _started.TrySetException(e);
+            throw;
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_started.Task.IsCompletedSuccessfully)
+        {
+            await _started.Task.Result.DisposeAsync();
+        }
+    }
+}
