@@ -61,12 +61,7 @@ public sealed partial class KlaviyoRegistrationTests
     [Fact]
     public void EndpointTable_MatchesTheRateLimitsInKlaviyosOpenApi()
     {
-        var specDir = FindSpecDirectory();
-        if (specDir is null)
-        {
-            // shared/ sits beside the repository on developer machines and CI; without it there is nothing to compare.
-            return;
-        }
+        var specDir = FindSpecDirectory()!;
 
         var limits = new Dictionary<string, (int Burst, int Steady)>();
         foreach (var file in Directory.GetFiles(specDir, "*.json"))
@@ -101,19 +96,8 @@ public sealed partial class KlaviyoRegistrationTests
         }
     }
 
-    private static string? FindSpecDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "klaviyo-openapi");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    /// <summary>The spec slices shipped with the sandbox (the same files as ../shared/klaviyo-openapi).</summary>
+    private static string? FindSpecDirectory() => Path.GetDirectoryName(Refly.Tests.Support.RepositoryPaths.KlaviyoSpec("campaigns.json"));
 
     [GeneratedRegex(@"Burst: `(\d+)/s`<br>Steady: `(\d+)/m`")]
     private static partial Regex LimitsPattern();
