@@ -25,9 +25,12 @@ public sealed class CampaignSyncService(
     TimeProvider time,
     ILogger<CampaignSyncService> logger)
 {
-    /// <summary>Runs one sync. Failures are recorded on <see cref="SyncStatus"/> and rethrown.</summary>
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+
+    /// <summary>Runs one sync (a second caller waits for the first). Failures are recorded on <see cref="SyncStatus"/> and rethrown.</summary>
     public async Task<CampaignSyncResult> SyncAsync(CancellationToken cancellationToken)
     {
+        await _oneAtATime.WaitAsync(cancellationToken);
         try
         {
             var result = await SyncCoreAsync(cancellationToken);
@@ -47,6 +50,10 @@ public sealed class CampaignSyncService(
             status.RecordFailure(time.GetUtcNow(), ex is KlaviyoException ? ex.Message : "Unexpected error: " + ex.Message);
             notifier.Publish(new SyncStatusChanged());
             throw;
+        }
+        finally
+        {
+            _oneAtATime.Release();
         }
     }
 

@@ -1,0 +1,131 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Refly.Core;
+using Refly.Core.Persistence;
+using Refly.Dashboard.Sandbox;
+using Refly.Dashboard.Sandbox.Store;
+
+namespace Refly.Tests.Support;
+
+/// <summary>
+/// Refly.Core as the product composes it (real SQLite file with migrations, real Quartz, the typed Klaviyo client over
+/// real HTTP) against a sandbox the test owns. <see cref="RestartAsync"/> stops the host and starts a new one on the
+/// same database file, as a process restart would.
+/// </summary>
+public sealed class CoreTestHost : IAsyncDisposable
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    private CoreTestHost(KlaviyoSandbox sandbox, Dictionary<string, string?> settings, string dataFolder)
+    {
+        Sandbox = sandbox;
+        _settings = settings;
+        DataFolder = dataFolder;
+    }
+
+    public KlaviyoSandbox Sandbox { get; }
+
+    public SandboxStore Store => Sandbox.Store;
+
+    public string DataFolder { get; }
+
+    public IHost Host { get; private set; } = null!;
+
+    public IServiceProvider Services => Host.Services;
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>Starts a sandbox (empty unless <paramref name="configureSandbox"/> seeds it) and the Core host against it.</summary>
+    public static async Task<CoreTestHost> StartAsync(
+        Action<KlaviyoSandboxOptions>? configureSandbox = null,
+        IDictionary<string, string?>? settings = null,
+        bool startScheduler = true)
+    {
+        var sandboxOptions = new KlaviyoSandboxOptions { Seed = SandboxSeeds.Empty, ImportJobDelay = TimeSpan.FromMilliseconds(100) };
+        configureSandbox?.Invoke(sandboxOptions);
+        var sandbox = await KlaviyoSandbox.StartAsync(sandboxOptions);
+        var dataFolder = Directory.CreateTempSubdirectory("refly-core-").FullName;
+        var all = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Refly"] = $"Data Source={Path.Combine(dataFolder, "refly.db")}",
+            ["Klaviyo:BaseUrl"] = sandbox.BaseUrl.ToString(),
+            ["Klaviyo:ApiKey"] = sandbox.ApiKey,
+            // Tests drive syncs themselves.
+            ["Klaviyo:SyncInterval"] = "01:00:00",
+            ["Personalization:BatchFlushInterval"] = "00:00:00.200",
+            ["Personalization:ImportPollInterval"] = "00:00:00.050",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+        var host = new CoreTestHost(sandbox, all, dataFolder);
+        await host.StartHostAsync(startScheduler);
+        return host;
+    }
+
+    /// <summary>Stops the host (as a shutdown would) and starts a fresh one on the same SQLite file and sandbox.</summary>
+    public async Task RestartAsync()
+    {
+        await StopHostAsync();
+        await StartHostAsync(startScheduler: true);
+    }
+
+    private async Task StartHostAsync(bool startScheduler)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(_settings);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddReflyCore(builder.Configuration);
+        Host = builder.Build();
+        await Host.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
+        if (startScheduler)
+        {
+            await Host.StartAsync();
+        }
+    }
+
+    private async Task StopHostAsync()
+    {
+        if (Host is null)
+        {
+            return;
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await Host.StopAsync(timeout.Token);
+        Host.Dispose();
+        SqliteConnection.ClearAllPools();
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds or the timeout passes; returns whether it held.</summary>
+    public static async Task<bool> WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < until)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+            await Task.Delay(50);
+        }
+        return await condition();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopHostAsync();
+        await Sandbox.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataFolder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by the OS; the temp folder is cleaned by the system later.
+        }
+    }
+}
