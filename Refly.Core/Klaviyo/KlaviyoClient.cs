@@ -660,7 +660,7 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
         var attrWhat = what + ".attributes";
 
         var audiences = JsonApi.OptionalObject(attributes, "audiences", attrWhat);
-        var included_ = audiences is null ? [] : StringArray(audiences.Value, "included", attrWhat + ".audiences");
+        var includedAudiences = audiences is null ? [] : StringArray(audiences.Value, "included", attrWhat + ".audiences");
         var excluded = audiences is null ? [] : StringArray(audiences.Value, "excluded", attrWhat + ".audiences");
 
         var strategy = JsonApi.OptionalObject(attributes, "send_strategy", attrWhat);
@@ -698,7 +698,7 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
             JsonApi.RequireString(attributes, "name", attrWhat),
             JsonApi.RequireString(attributes, "status", attrWhat),
             JsonApi.OptionalBool(attributes, "archived", attrWhat) ?? false,
-            new KlaviyoAudiences(included_, excluded),
+            new KlaviyoAudiences(includedAudiences, excluded),
             sendStrategy,
             JsonApi.OptionalDate(attributes, "scheduled_at", attrWhat),
             JsonApi.OptionalDate(attributes, "send_time", attrWhat),

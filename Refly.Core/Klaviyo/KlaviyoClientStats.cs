@@ -7,7 +7,8 @@ namespace Refly.Core.Klaviyo;
 /// <param name="RateLimited">429 answers received.</param>
 /// <param name="Retries">Attempts retried by the resilience pipeline.</param>
 /// <param name="LastRateLimitedAt">When the last 429 arrived.</param>
-public sealed record KlaviyoEndpointStats(long RequestsSent, long RateLimited, long Retries, DateTimeOffset? LastRateLimitedAt);
+/// <param name="PacingWait">Total time attempts spent waiting for the client-side rate limiter.</param>
+public sealed record KlaviyoEndpointStats(long RequestsSent, long RateLimited, long Retries, DateTimeOffset? LastRateLimitedAt, TimeSpan PacingWait);
 
 /// <summary>
 /// Process-wide counters of the Klaviyo client (a singleton), for diagnostics pages and tests.
@@ -16,6 +17,9 @@ public sealed record KlaviyoEndpointStats(long RequestsSent, long RateLimited, l
 public sealed class KlaviyoClientStats(TimeProvider timeProvider)
 {
     private readonly ConcurrentDictionary<string, Counters> _counters = new(StringComparer.Ordinal);
+
+    /// <summary>The clock used for <see cref="KlaviyoEndpointStats.LastRateLimitedAt"/> and pacing waits.</summary>
+    internal TimeProvider TimeProvider => timeProvider;
 
     /// <summary>Total attempts sent over all endpoints.</summary>
     public long TotalRequestsSent => _counters.Values.Sum(c => Interlocked.Read(ref c.Sent));
@@ -34,12 +38,13 @@ public sealed class KlaviyoClientStats(TimeProvider timeProvider)
                 Interlocked.Read(ref kv.Value.Sent),
                 Interlocked.Read(ref kv.Value.RateLimited),
                 Interlocked.Read(ref kv.Value.Retries),
-                kv.Value.LastRateLimitedAt),
+                kv.Value.LastRateLimitedAt,
+                TimeSpan.FromTicks(Interlocked.Read(ref kv.Value.PacingWaitTicks))),
             StringComparer.Ordinal);
 
     /// <summary>Counters of one endpoint key (zeros when unused).</summary>
     public KlaviyoEndpointStats For(string key) =>
-        Snapshot().TryGetValue(key, out var stats) ? stats : new KlaviyoEndpointStats(0, 0, 0, null);
+        Snapshot().TryGetValue(key, out var stats) ? stats : new KlaviyoEndpointStats(0, 0, 0, null, TimeSpan.Zero);
 
     internal void RecordSent(string key) => Interlocked.Increment(ref Get(key).Sent);
 
@@ -50,6 +55,8 @@ public sealed class KlaviyoClientStats(TimeProvider timeProvider)
         counters.LastRateLimitedAt = timeProvider.GetUtcNow();
     }
 
+    internal void RecordPacingWait(string key, TimeSpan wait) => Interlocked.Add(ref Get(key).PacingWaitTicks, wait.Ticks);
+
     internal void RecordRetry(string key) => Interlocked.Increment(ref Get(key).Retries);
 
     private Counters Get(string key) => _counters.GetOrAdd(key, _ => new Counters());
@@ -59,6 +66,7 @@ public sealed class KlaviyoClientStats(TimeProvider timeProvider)
         public long Sent;
         public long RateLimited;
         public long Retries;
+        public long PacingWaitTicks;
         public DateTimeOffset? LastRateLimitedAt;
     }
 }

@@ -17,9 +17,12 @@ internal sealed class KlaviyoPacingHandler(KlaviyoRateLimiters limiters, Klaviyo
         }
 
         // Window limiters consume their permits; the lease has nothing to give back, so dispose it at once.
+        var started = stats.TimeProvider.GetTimestamp();
         using (await limiters.AcquireAsync(endpoint, cancellationToken).ConfigureAwait(false))
         {
         }
+
+        stats.RecordPacingWait(endpoint.Key, stats.TimeProvider.GetElapsedTime(started));
 
         stats.RecordSent(endpoint.Key);
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);

@@ -35,6 +35,15 @@ public static class KlaviyoServiceCollectionExtensions
         services.AddOptions<KlaviyoOptions>()
             .Bind(configuration.GetSection(KlaviyoOptions.SectionName))
             .ValidateOnStart();
+
+        // Idempotent: a second call binds its configuration too, but must not stack a second retry pipeline and
+        // pacing handler on the same client.
+        if (services.Any(d => d.ServiceType == typeof(KlaviyoRegistrationMarker)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<KlaviyoRegistrationMarker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KlaviyoOptions>, KlaviyoOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
@@ -95,3 +104,5 @@ public static class KlaviyoServiceCollectionExtensions
         _ => false,
     };
 }
+
+internal sealed class KlaviyoRegistrationMarker;

@@ -35,7 +35,9 @@ public sealed class KlaviyoPacingTests
             Assert.True(times[i] - times[i - 2] >= TimeSpan.FromMilliseconds(500), $"requests {i - 2}..{i} within {(times[i] - times[i - 2]).TotalMilliseconds} ms");
         }
 
-        Assert.Equal(6, host.Stats.For("test_tiny").RequestsSent);
+        var stats = host.Stats.For("test_tiny");
+        Assert.Equal(6, stats.RequestsSent);
+        Assert.True(stats.PacingWait >= TimeSpan.FromSeconds(2), $"waited {stats.PacingWait} in all");
     }
 
     [Fact]

@@ -59,6 +59,19 @@ public sealed partial class KlaviyoRegistrationTests
     }
 
     [Fact]
+    public async Task AddKlaviyo_CalledTwice_DoesNotStackHandlers()
+    {
+        using var host = new KlaviyoTestHost(
+            (_, _) => FakeKlaviyoHandler.Error(System.Net.HttpStatusCode.ServiceUnavailable),
+            new Dictionary<string, string?> { ["Klaviyo:MaxRetryAttempts"] = "1" },
+            configure: s => s.AddKlaviyo(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()));
+
+        await Assert.ThrowsAsync<KlaviyoServerException>(() => host.Client.GetTemplateAsync("T1", CancellationToken.None));
+
+        Assert.Equal(2, host.Handler.Requests.Count);
+    }
+
+    [Fact]
     public void EndpointTable_MatchesTheRateLimitsInKlaviyosOpenApi()
     {
         var specDir = FindSpecDirectory()!;
