@@ -128,6 +128,7 @@ public sealed class AudiencePipeline(
     {
         var messages = run.Originals;
         var deadline = run.SendTime - SendTimeCheck.EditLockWindow;
+        var lastCampaignCheck = time.GetUtcNow();
         try
         {
             for (var index = 0; index < run.Checkpoint.Sources.Count; index++)
@@ -145,6 +146,13 @@ public sealed class AudiencePipeline(
                     {
                         pages.TryComplete();
                         return new AudienceOutcome(false, $"Stopped writing at {lockAt:u}, 15 minutes before the send time, when Klaviyo locks the campaign.");
+                    }
+
+                    if (time.GetUtcNow() - lastCampaignCheck >= _options.CampaignCheckInterval)
+                    {
+                        // A campaign deleted in Klaviyo mid-run ends the run instead of writing for nobody.
+                        _ = await klaviyo.GetCampaignAsync(run.CampaignKlaviyoId, cancellationToken) ?? throw new CampaignGoneException(run.CampaignKlaviyoId);
+                        lastCampaignCheck = time.GetUtcNow();
                     }
 
                     var page = await klaviyo.GetGroupProfilesPageAsync(group, cursor, null, cancellationToken);

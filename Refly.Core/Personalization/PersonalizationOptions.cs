@@ -32,6 +32,9 @@ public sealed class PersonalizationOptions
     [Range(10_000, 5_000_000)]
     public int MaxImportJobBytes { get; set; } = 4_000_000;
 
+    /// <summary>How often a running run checks that its campaign still exists in Klaviyo.</summary>
+    public TimeSpan CampaignCheckInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Throughput assumed for estimates before a run has measured its own.</summary>
     [Range(1.0, 1_000_000.0)]
     public double ExpectedContactsPerSecond { get; set; } = RunEstimate.DefaultExpectedContactsPerSecond;

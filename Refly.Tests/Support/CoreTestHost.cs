@@ -57,6 +57,7 @@ public sealed class CoreTestHost : IAsyncDisposable
             ["Klaviyo:SyncInterval"] = "01:00:00",
             ["Personalization:BatchFlushInterval"] = "00:00:00.200",
             ["Personalization:ImportPollInterval"] = "00:00:00.050",
+            ["Personalization:CampaignCheckInterval"] = "00:00:00.200",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

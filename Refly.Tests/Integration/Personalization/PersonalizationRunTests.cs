@@ -138,13 +138,11 @@ public sealed class PersonalizationRunTests
         var run = await RunScenario.StartAsync(host, scenario.Campaign.Id, [scenario.Campaign.Messages[0].Id]);
         Assert.True(await CoreTestHost.WaitUntilAsync(async () => (await host.Get<RunStore>().GetAsync(run.Id, default))!.ContentSwitched, TimeSpan.FromSeconds(30)));
         host.Store.DeleteCampaign(scenario.Campaign.Id);
-        // The next page read or the clean-up notices; force the point by cancelling nothing: wait for the run to fail or complete.
-        var end = await CoreTestHost.WaitUntilAsync(async () =>
-        {
-            var r = await host.Get<RunStore>().GetAsync(run.Id, default);
-            return r!.State is RunState.Failed or RunState.Completed;
-        }, TimeSpan.FromSeconds(60));
-        Assert.True(end);
+
+        var failed = await RunScenario.WaitForStateAsync(host, run.Id, RunState.Failed);
+        Assert.Contains("no longer exists in Klaviyo", failed.Error, StringComparison.Ordinal);
+        Assert.True(await CoreTestHost.WaitUntilAsync(async () => (await host.Get<RunStore>().GetAsync(run.Id, default))!.CleanedUp, TimeSpan.FromSeconds(30)));
+        Assert.All(scenario.AudienceIds, id => Assert.False(RunScenario.HasAnyReflyProperty(host.Store, id), $"{id} still has properties"));
     }
 
     [Fact]
