@@ -5,13 +5,31 @@ namespace Refly.Dashboard.Sandbox;
 /// <summary>Runs the sandbox inside the Dashboard for demo mode; the composition root decides when to call it.</summary>
 public static class SandboxServiceCollectionExtensions
 {
+    public const string SectionName = "Sandbox";
+
     /// <summary>
     /// Registers <see cref="KlaviyoSandboxHost"/>, a hosted service that starts a <see cref="KlaviyoSandbox"/> with the demo
     /// seed when the app starts and stops it on shutdown. Read its <see cref="KlaviyoSandboxHost.Sandbox"/> for BaseUrl/ApiKey.
     /// </summary>
     public static IServiceCollection AddKlaviyoSandbox(this IServiceCollection services, Action<KlaviyoSandboxOptions>? configure = null)
     {
-        var builder = services.AddOptions<KlaviyoSandboxOptions>();
+        // Bound from the "Sandbox" section (Port, RateLimitMultiplier, FaultRate, Latency as a TimeSpan, or the
+        // operators' LatencyMilliseconds key); code can still override.
+        var builder = services.AddOptions<KlaviyoSandboxOptions>()
+            .BindConfiguration(SectionName)
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                if (configuration.GetValue<double?>($"{SectionName}:LatencyMilliseconds") is { } ms)
+                {
+                    options.Latency = TimeSpan.FromMilliseconds(ms);
+                }
+            })
+            .Validate(options =>
+            {
+                options.Validate();
+                return true;
+            })
+            .ValidateOnStart();
         if (configure is not null)
         {
             builder.Configure(configure);
