@@ -59,7 +59,7 @@ public static class GroupEndpoints
             var profile = store.GetProfile(request.Id) ?? throw KlaviyoApiException.NotFound($"Profile {request.Id} does not exist.");
             var document = new JsonObject
             {
-                ["data"] = SandboxResources.Profile(http, profile, null, request.Fields("profile")),
+                ["data"] = SandboxResources.Profile(http, profile, null, SparseFieldset.Parse(request.Fields("profile"))),
                 ["links"] = new JsonObject { ["self"] = Self(http) },
             };
             if (request.Query.ContainsKey("include"))
@@ -112,7 +112,7 @@ public static class GroupEndpoints
 
         var start = request.CursorPosition;
         var size = (int)Math.Clamp(total - start, 0, request.PageSize);
-        var fields = request.Fields("profile");
+        var fields = SparseFieldset.Parse(request.Fields("profile"));
         var data = new JsonArray();
         for (var k = start; k < start + size; k++)
         {
