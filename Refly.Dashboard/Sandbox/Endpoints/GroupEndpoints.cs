@@ -20,21 +20,18 @@ public static class GroupEndpoints
             app.MapGet($"/api/{plural}", (HttpContext http) =>
             {
                 var request = SandboxRequest.From(http);
-                IEnumerable<SandboxGroup> groups = store.GetGroups(kind);
-                foreach (var f in request.Filter)
+                static object? Field(SandboxGroup g, string name) => name switch
                 {
-                    groups = (f.Field, f.Operator) switch
-                    {
-                        ("name", "equals") => groups.Where(g => g.Name == f.StringValue),
-                        ("name", "any") => groups.Where(g => f.StringList.Contains(g.Name)),
-                        ("id", "any") => groups.Where(g => f.StringList.Contains(g.Id)),
-                        ("id", "equals") => groups.Where(g => g.Id == f.StringValue),
-                        _ => throw KlaviyoApiException.InvalidParameter("filter", $"The sandbox does not filter {plural} on {f.Operator}({f.Field})."),
-                    };
-                }
+                    "id" => g.Id,
+                    "name" => g.Name,
+                    "created" or "updated" => g.Created,
+                    "is_active" => true,
+                    _ => false,
+                };
+                var groups = CollectionQuery.Sort(CollectionQuery.Filter(store.GetGroups(kind), request.Filter, Field), request.Sort, Field, "created");
                 var all = groups.ToList();
                 var position = request.CursorPosition;
-                var pageSize = request.Operation.PageSize is null ? 10 : request.PageSize;
+                var pageSize = request.PageSize;
                 var page = all.Skip((int)Math.Min(position, int.MaxValue)).Take(pageSize).ToList();
                 return WriteAsync(http, 200, new JsonObject
                 {
