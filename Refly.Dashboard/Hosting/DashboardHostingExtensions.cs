@@ -7,6 +7,7 @@ using Refly.Core.Klaviyo;
 using Refly.Core.Persistence;
 using Refly.Dashboard.Automation;
 using Refly.Dashboard.Components;
+using Refly.Dashboard.Sandbox;
 
 namespace Refly.Dashboard.Hosting;
 
@@ -42,8 +43,7 @@ internal static class DashboardHostingExtensions
         var services = builder.Services;
         // Registered before Core so the sandbox is up before the scheduler's first sync.
         services.AddSingleton(provider => DemoModeInfo.From(provider.GetRequiredService<IConfiguration>()));
-        services.AddSingleton<SandboxHost>();
-        services.AddHostedService(provider => provider.GetRequiredService<SandboxHost>());
+        services.AddKlaviyoSandbox(isEnabled: provider => provider.GetRequiredService<DemoModeInfo>().IsDemo);
         services.AddSingleton<OptionsKlaviyoConnection>();
         services.AddSingleton<IKlaviyoConnection, DemoAwareKlaviyoConnection>();
         services.AddReflyCore(builder.Configuration);

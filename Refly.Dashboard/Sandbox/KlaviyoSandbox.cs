@@ -49,6 +49,8 @@ public sealed class KlaviyoSandbox : IAsyncDisposable
         var pipeline = new SandboxPipeline(store, rateLimits, apiKey);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(KlaviyoSandbox).Assembly.GetName().Name });
+        // The sandbox is self-contained: the app's appsettings/environment (Urls, Kestrel endpoints, logging) must not leak in.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k =>
         {

@@ -38,7 +38,7 @@ public sealed class ReflyAppFactory : WebApplicationFactory<Program>
     public string DataFolder { get; }
 
     /// <summary>The sandbox the app started (demo mode).</summary>
-    public KlaviyoSandbox Sandbox => Services.GetRequiredService<KlaviyoSandbox>();
+    public KlaviyoSandbox Sandbox => Services.GetRequiredService<KlaviyoSandboxHost>().Current ?? throw new InvalidOperationException("Not in demo mode");
 
     /// <summary>The address Kestrel listens on, e.g. http://127.0.0.1:41234.</summary>
     public Uri ServerAddress

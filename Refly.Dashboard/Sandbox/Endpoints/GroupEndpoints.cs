@@ -20,21 +20,18 @@ public static class GroupEndpoints
             app.MapGet($"/api/{plural}", (HttpContext http) =>
             {
                 var request = SandboxRequest.From(http);
-                IEnumerable<SandboxGroup> groups = store.GetGroups(kind);
-                foreach (var f in request.Filter)
+                static object? Field(SandboxGroup g, string name) => name switch
                 {
-                    groups = (f.Field, f.Operator) switch
-                    {
-                        ("name", "equals") => groups.Where(g => g.Name == f.StringValue),
-                        ("name", "any") => groups.Where(g => f.StringList.Contains(g.Name)),
-                        ("id", "any") => groups.Where(g => f.StringList.Contains(g.Id)),
-                        ("id", "equals") => groups.Where(g => g.Id == f.StringValue),
-                        _ => throw KlaviyoApiException.InvalidParameter("filter", $"The sandbox does not filter {plural} on {f.Operator}({f.Field})."),
-                    };
-                }
+                    "id" => g.Id,
+                    "name" => g.Name,
+                    "created" or "updated" => g.Created,
+                    "is_active" => true,
+                    _ => false,
+                };
+                var groups = CollectionQuery.Sort(CollectionQuery.Filter(store.GetGroups(kind), request.Filter, Field), request.Sort, Field, "created");
                 var all = groups.ToList();
                 var position = request.CursorPosition;
-                var pageSize = request.Operation.PageSize is null ? 10 : request.PageSize;
+                var pageSize = request.PageSize;
                 var page = all.Skip((int)Math.Min(position, int.MaxValue)).Take(pageSize).ToList();
                 return WriteAsync(http, 200, new JsonObject
                 {
@@ -59,7 +56,7 @@ public static class GroupEndpoints
             var profile = store.GetProfile(request.Id) ?? throw KlaviyoApiException.NotFound($"Profile {request.Id} does not exist.");
             var document = new JsonObject
             {
-                ["data"] = SandboxResources.Profile(http, profile, null, request.Fields("profile")),
+                ["data"] = SandboxResources.Profile(http, profile, null, SparseFieldset.Parse(request.Fields("profile"))),
                 ["links"] = new JsonObject { ["self"] = Self(http) },
             };
             if (request.Query.ContainsKey("include"))
@@ -112,7 +109,7 @@ public static class GroupEndpoints
 
         var start = request.CursorPosition;
         var size = (int)Math.Clamp(total - start, 0, request.PageSize);
-        var fields = request.Fields("profile");
+        var fields = SparseFieldset.Parse(request.Fields("profile"));
         var data = new JsonArray();
         for (var k = start; k < start + size; k++)
         {

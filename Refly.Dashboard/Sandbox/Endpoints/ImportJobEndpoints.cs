@@ -70,13 +70,14 @@ public static partial class ImportJobEndpoints
         app.MapGet("/api/profile-bulk-import-jobs", (HttpContext http) =>
         {
             var request = SandboxRequest.From(http);
-            IEnumerable<SandboxImportJob> jobs = store.GetImportJobs();
             var now = store.TimeProvider.GetUtcNow();
-            foreach (var f in request.Filter)
+            object? Field(SandboxImportJob j, string name) => name switch
             {
-                jobs = jobs.Where(j => f.StringList.Contains(j.StatusAt(now)));
-            }
-            var all = jobs.ToList();
+                "id" => j.Id,
+                "status" => j.StatusAt(now),
+                _ => j.CreatedAt,
+            };
+            var all = CollectionQuery.Sort(CollectionQuery.Filter(store.GetImportJobs(), request.Filter, Field), request.Sort, Field, "created_at").ToList();
             var position = request.CursorPosition;
             var page = all.Skip((int)Math.Min(position, int.MaxValue)).Take(request.PageSize).ToList();
             return WriteAsync(http, 200, new JsonObject

@@ -14,22 +14,8 @@ public static class TagEndpoints
         app.MapGet("/api/tags", (HttpContext http) =>
         {
             var request = SandboxRequest.From(http);
-            IEnumerable<SandboxTag> tags = store.GetTags().OrderBy(t => t.Name, StringComparer.Ordinal).ThenBy(t => t.Id, StringComparer.Ordinal);
-            if (request.Sort == "-name")
-            {
-                tags = tags.Reverse();
-            }
-            foreach (var f in request.Filter)
-            {
-                var value = f.StringValue ?? "";
-                tags = f.Operator switch
-                {
-                    "equals" => tags.Where(t => t.Name == value),
-                    "contains" => tags.Where(t => t.Name.Contains(value, StringComparison.Ordinal)),
-                    "starts-with" => tags.Where(t => t.Name.StartsWith(value, StringComparison.Ordinal)),
-                    _ => tags.Where(t => t.Name.EndsWith(value, StringComparison.Ordinal)),
-                };
-            }
+            object? Field(SandboxTag t, string name) => name == "id" ? t.Id : t.Name;
+            var tags = CollectionQuery.Sort(CollectionQuery.Filter(store.GetTags(), request.Filter, Field), request.Sort, Field, "name");
             var all = tags.ToList();
             var position = request.CursorPosition;
             var page = all.Skip((int)Math.Min(position, int.MaxValue)).Take(request.PageSize).ToList();

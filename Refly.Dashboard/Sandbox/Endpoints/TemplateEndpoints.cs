@@ -15,19 +15,14 @@ public static class TemplateEndpoints
         app.MapGet("/api/templates", (HttpContext http) =>
         {
             var request = SandboxRequest.From(http);
-            IEnumerable<SandboxTemplate> templates = store.GetTemplates(reusableOnly: true).OrderBy(t => t.Created).ThenBy(t => t.Id, StringComparer.Ordinal);
-            foreach (var f in request.Filter)
+            static object? Field(SandboxTemplate t, string name) => name switch
             {
-                templates = (f.Field, f.Operator) switch
-                {
-                    ("id", "any") => templates.Where(t => f.StringList.Contains(t.Id)),
-                    ("id", "equals") or ("id", _) => templates.Where(t => t.Id == f.StringValue),
-                    ("name", "any") => templates.Where(t => f.StringList.Contains(t.Name)),
-                    ("name", "contains") => templates.Where(t => t.Name.Contains(f.StringValue ?? "", StringComparison.Ordinal)),
-                    ("name", _) => templates.Where(t => t.Name == f.StringValue),
-                    _ => throw KlaviyoApiException.InvalidParameter("filter", $"The sandbox does not filter templates on {f.Field}."),
-                };
-            }
+                "id" => t.Id,
+                "name" => t.Name,
+                "created" => t.Created,
+                _ => t.Updated,
+            };
+            var templates = CollectionQuery.Sort(CollectionQuery.Filter(store.GetTemplates(reusableOnly: true), request.Filter, Field), request.Sort, Field, "created");
             var all = templates.ToList();
             var position = request.CursorPosition;
             var page = all.Skip((int)Math.Min(position, int.MaxValue)).Take(request.PageSize).ToList();

@@ -70,7 +70,7 @@ public sealed partial class SandboxPipeline(SandboxStore store, SandboxRateLimit
                 $"Request was throttled. Expected available in {retryAfter} second{(retryAfter == 1 ? "" : "s")}.")
             { RetryAfterSeconds = retryAfter };
         }
-        if (store.FaultRate > 0 && Random.Shared.NextDouble() < store.FaultRate)
+        if (store.RollFault())
         {
             store.Counters.Fault();
             throw new KlaviyoApiException(503, "service_unavailable", "Service unavailable.", "The service is temporarily unavailable. Please try again later.");

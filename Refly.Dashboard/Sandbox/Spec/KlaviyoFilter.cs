@@ -56,13 +56,16 @@ public static class KlaviyoFilter
             {
                 throw Invalid($"'any' on '{c.Field}' needs a list value, e.g. any({c.Field},['a','b']).");
             }
-            if (c.Operator is "greater-or-equal" or "greater-than" or "less-or-equal" or "less-than" && c.Field.EndsWith("_at", StringComparison.Ordinal) && c.DateValue is null)
+            // Klaviyo's datetimes are bare literals; a quoted one is a string, so refuse it rather than guess.
+            if (c.Operator is "greater-or-equal" or "greater-than" or "less-or-equal" or "less-than" && IsDateField(c.Field) && c.Value is not DateTimeOffset)
             {
-                throw Invalid($"'{c.Field}' needs a datetime value, e.g. 2024-01-01T00:00:00Z.");
+                throw Invalid($"'{c.Field}' needs an unquoted datetime value, e.g. greater-or-equal({c.Field},2024-01-01T00:00:00Z).");
             }
         }
         return conditions;
     }
+
+    private static bool IsDateField(string field) => field.EndsWith("_at", StringComparison.Ordinal) || field is "created" or "updated";
 
     internal static KlaviyoApiException Invalid(string detail) => KlaviyoApiException.InvalidParameter("filter", $"Invalid filter provided. {detail}");
 

@@ -112,6 +112,29 @@ public sealed partial class SandboxStore
     public IReadOnlyDictionary<string, object?> GetProfileProperties(string id) =>
         GetProfile(id)?.Properties ?? throw new KeyNotFoundException($"Profile {id} does not exist in the sandbox.");
 
+    /// <summary>Sets (or, with a null value, removes) custom properties as if a bulk import had completed.</summary>
+    public void SetProfileProperties(string id, IReadOnlyDictionary<string, object?> properties)
+    {
+        if (GetProfile(id) is not { } profile)
+        {
+            throw new KeyNotFoundException($"Profile {id} does not exist in the sandbox.");
+        }
+        UpsertProfile(profile.Index, null, p =>
+        {
+            foreach (var (name, value) in properties)
+            {
+                if (value is null)
+                {
+                    p.Properties.Remove(name);
+                }
+                else
+                {
+                    p.Properties[name] = value;
+                }
+            }
+        });
+    }
+
     /// <summary>Number of profiles that hold written state (generated profiles cost nothing until written).</summary>
     public int WrittenProfileCount => _written.Count;
 

@@ -19,6 +19,7 @@ public sealed partial class SandboxStore
     private readonly Dictionary<string, SandboxTemplate> _templates = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SandboxTag> _tags = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _estimationJobs = new(StringComparer.Ordinal);
+    private readonly Random _dice;
     private double _faultRate;
     private long _latencyTicks;
 
@@ -30,6 +31,7 @@ public sealed partial class SandboxStore
         FaultRate = options.FaultRate;
         Latency = options.Latency;
         Epoch = TimeProvider.GetUtcNow();
+        _dice = new Random(options.RandomSeed);
     }
 
     public TimeProvider TimeProvider { get; }
@@ -50,6 +52,20 @@ public sealed partial class SandboxStore
     {
         get => TimeSpan.FromTicks(Interlocked.Read(ref _latencyTicks));
         set => Interlocked.Exchange(ref _latencyTicks, Math.Max(0, value.Ticks));
+    }
+
+    /// <summary>Whether this request is answered 503; seeded so a benchmark's faults are reproducible.</summary>
+    internal bool RollFault()
+    {
+        var rate = FaultRate;
+        if (rate <= 0)
+        {
+            return false;
+        }
+        lock (_dice)
+        {
+            return _dice.NextDouble() < rate;
+        }
     }
 
     public string AccountId { get; } = "RFLYDEMO";

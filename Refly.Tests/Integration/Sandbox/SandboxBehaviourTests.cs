@@ -174,4 +174,24 @@ public sealed class SandboxBehaviourTests
         Assert.Contains(campaigns, c => c.Status == "Scheduled" && c.Messages.Count == 1);
         Assert.Contains(sandbox.Store.GetTemplates(reusableOnly: true), t => t.Html.Contains("<!-- refly:intro -->"));
     }
+
+    [Fact]
+    public async Task Collections_FilterAndSortAsTheSpecAllows()
+    {
+        await using var sandbox = await SandboxTestHelpers.StartEmptyAsync();
+        sandbox.Store.AddTemplate("Alpha", "<p>a</p>");
+        sandbox.Store.AddTemplate("Beta", "<p>b</p>");
+        sandbox.Store.AddList("Newsletter", 3);
+        sandbox.Store.AddList("VIP", 3);
+        using var client = sandbox.CreateClient();
+
+        using var templates = await client.GetJsonAsync($"/api/templates?sort=-name&filter={Uri.EscapeDataString("greater-than(created,2020-01-01T00:00:00Z)")}");
+        Assert.Equal(["Beta", "Alpha"], templates.RootElement.GetProperty("data").EnumerateArray().Select(t => t.GetProperty("attributes").GetProperty("name").GetString()));
+
+        using var lists = await client.GetJsonAsync($"/api/lists?filter={Uri.EscapeDataString("any(name,['VIP'])")}");
+        Assert.Equal("VIP", Assert.Single(lists.RootElement.GetProperty("data").EnumerateArray()).GetProperty("attributes").GetProperty("name").GetString());
+
+        using var badSort = await client.GetAsync("/api/lists?sort=profile_count");
+        Assert.Equal(HttpStatusCode.BadRequest, badSort.StatusCode);
+    }
 }

@@ -93,6 +93,20 @@ public sealed class SandboxProfileTests
     }
 
     [Fact]
+    public async Task BulkImport_OverTenThousandProfiles_Returns400()
+    {
+        await using var sandbox = await SandboxTestHelpers.StartEmptyAsync();
+        using var client = sandbox.CreateClient();
+        var profiles = Enumerable.Range(0, 10_001).Select(i => new { type = "profile", attributes = new { email = $"p{i}@example.org" } }).ToArray();
+
+        using var response = await client.SendJsonAsync(HttpMethod.Post, "/api/profile-bulk-import-jobs",
+            new { data = new { type = "profile-bulk-import-job", attributes = new { profiles = new { data = profiles } } } });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("10000", await response.ErrorDetailAsync());
+    }
+
+    [Fact]
     public async Task LargeList_PagedAtSampleCursors_HasStableIdsAndJoinedOrder()
     {
         await using var sandbox = await KlaviyoSandbox.StartAsync(new KlaviyoSandboxOptions { RateLimitMultiplier = 1000 });

@@ -3,6 +3,11 @@ using Refly.Dashboard.Sandbox;
 
 namespace Refly.Tests.Integration.Sandbox;
 
+/// <summary>Runs alone: a timing assertion must not compete with the other tests for the machine's cores.</summary>
+[CollectionDefinition(nameof(SandboxThroughputTests), DisableParallelization = true)]
+public sealed class SandboxThroughputCollection;
+
+[Collection(nameof(SandboxThroughputTests))]
 public sealed class SandboxThroughputTests
 {
     [Fact]
@@ -16,6 +21,15 @@ public sealed class SandboxThroughputTests
         });
         var list = sandbox.Store.AddList("Big", 200_000);
         using var client = sandbox.CreateClient();
+
+        // Warm up (spec catalog load, JIT of the filtered path) so the measurement is the steady state.
+        var warmFilter = Uri.EscapeDataString($"greater-or-equal(joined_group_at,{list.JoinedAt(0):yyyy-MM-ddTHH:mm:ssZ})");
+        for (var i = 0; i < 3; i++)
+        {
+            using (await client.GetJsonAsync($"/api/lists/{list.Id}/profiles?page[size]=100&filter={warmFilter}"))
+            {
+            }
+        }
 
         // Eight readers each follow their own joined window for four pages (the pipeline's parallel audience read).
         var watch = Stopwatch.StartNew();
@@ -39,6 +53,7 @@ public sealed class SandboxThroughputTests
         var total = counts.Sum();
         Assert.Equal(3_200, total);
         Assert.True(total / watch.Elapsed.TotalSeconds > 1_250, $"{total} profiles in {watch.Elapsed.TotalMilliseconds:0} ms");
+        Console.WriteLine($"{total} profiles in {watch.Elapsed.TotalMilliseconds:0} ms");
         Assert.True(sandbox.Store.WrittenProfileCount == 0);
     }
 }
