@@ -65,6 +65,13 @@ public interface IKlaviyoClient
     Task<KlaviyoPage<KlaviyoProfile>> GetGroupProfilesPageAsync(
         KlaviyoGroupRef group, string? cursor, JoinedWindow? joinedWindow, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The earliest (or, with <paramref name="latest"/>, the latest) joined_group_at of the list's or segment's members:
+    /// one profile sorted by joined_group_at. Null for an empty group. Used to split a large group into disjoint
+    /// joined_group_at windows that are read concurrently.
+    /// </summary>
+    Task<DateTimeOffset?> GetJoinedBoundAsync(KlaviyoGroupRef group, bool latest, CancellationToken cancellationToken);
+
     // ---- Profile bulk import ----
     /// <summary>POST /api/profile-bulk-import-jobs (at most 10,000 profiles and 5 MB); returns the job id.</summary>
     Task<string> CreateProfileImportJobAsync(IReadOnlyList<ProfilePropertyPatch> profiles, CancellationToken cancellationToken);

@@ -417,6 +417,23 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
         return ParseProfilesDocument(doc.RootElement, _ => LogProfileWithoutId(_logger, endpoint.Key));
     }
 
+    /// <inheritdoc />
+    public async Task<DateTimeOffset?> GetJoinedBoundAsync(KlaviyoGroupRef group, bool latest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentException.ThrowIfNullOrWhiteSpace(group.Id);
+        var (endpoint, path) = group.Kind == KlaviyoGroupKind.List
+            ? (KlaviyoEndpoints.GetProfilesForList, $"/api/lists/{Escape(group.Id)}/profiles")
+            : (KlaviyoEndpoints.GetProfilesForSegment, $"/api/segments/{Escape(group.Id)}/profiles");
+        var query = Query(
+            ("fields[profile]", "joined_group_at"),
+            ("page[size]", "1"),
+            ("sort", latest ? "-joined_group_at" : "joined_group_at"));
+        using var doc = await GetRequiredAsync(endpoint, path + query, cancellationToken).ConfigureAwait(false);
+        var page = ParseProfilesDocument(doc.RootElement, _ => LogProfileWithoutId(_logger, endpoint.Key));
+        return page.Items.Count == 0 ? null : page.Items[0].JoinedGroupAt;
+    }
+
     // ---- Profile bulk import ----
 
     /// <inheritdoc />

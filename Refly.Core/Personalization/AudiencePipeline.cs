@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -35,7 +37,7 @@ public sealed class AudiencePipeline(
         run = await LoadExclusionsAsync(run, audiences, cancellationToken) ?? throw new OperationCanceledException("The run left InProgress.");
         run = await InitSourcesAsync(run, audiences, cancellationToken) ?? throw new OperationCanceledException("The run left InProgress.");
 
-        var pages = Channel.CreateBounded<PageWork>(new BoundedChannelOptions(64) { SingleReader = false, SingleWriter = true });
+        var pages = Channel.CreateBounded<PageWork>(new BoundedChannelOptions(64) { SingleReader = false, SingleWriter = false });
         using var readerStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reader = ReadAudienceAsync(run, campaignName, pages.Writer, readerStop.Token);
         try
@@ -82,7 +84,7 @@ public sealed class AudiencePipeline(
             string? cursor = null;
             do
             {
-                var page = await klaviyo.GetGroupProfilesPageAsync(group, cursor, null, cancellationToken);
+                var page = await klaviyo.GetGroupProfilesPageAsync(group.Ref, cursor, null, cancellationToken);
                 await InsertContactsAsync(run.Id, page.Items.Select(p => (p.Id, p.Email)), RunContactState.Excluded, cancellationToken);
                 cursor = page.NextCursor;
             }
@@ -91,12 +93,19 @@ public sealed class AudiencePipeline(
         return await store.UpdateAsync(run.Id, _inProgress, r => r.Checkpoint.ExclusionsLoaded = true, cancellationToken);
     }
 
+    /// <summary>
+    /// Plans the audience streams: one per included list or segment, and a large one split into disjoint
+    /// joined_group_at windows so several pages are read at once. Every window ends at the run's start: contacts who
+    /// join a list after the run started are not part of this run (they receive the original content through the
+    /// defaults), which keeps the audience fixed and the windows disjoint across restarts.
+    /// </summary>
     private async Task<PersonalizationRun?> InitSourcesAsync(PersonalizationRun run, KlaviyoAudiences audiences, CancellationToken cancellationToken)
     {
         if (run.Checkpoint.Sources.Count > 0)
         {
             return run;
         }
+        var snapshotAt = TruncateToSecond(run.StartedAt ?? time.GetUtcNow());
         var sources = new List<SourceCheckpoint>();
         foreach (var groupId in audiences.Included.Distinct(StringComparer.Ordinal))
         {
@@ -106,96 +115,168 @@ public sealed class AudiencePipeline(
                 await store.AddEventAsync(run.Id, "Warning", $"Included list or segment {groupId} no longer exists in Klaviyo; skipped.", cancellationToken);
                 continue;
             }
-            sources.Add(new SourceCheckpoint { GroupId = group.Id, Kind = group.Kind == KlaviyoGroupKind.List ? "list" : "segment" });
+            var kind = group.Ref.Kind == KlaviyoGroupKind.List ? "list" : "segment";
+            foreach (var (from, to) in await PlanWindowsAsync(group, snapshotAt, cancellationToken))
+            {
+                sources.Add(new SourceCheckpoint { GroupId = group.Ref.Id, Kind = kind, JoinedFrom = from, JoinedBefore = to });
+            }
         }
         return await store.UpdateAsync(run.Id, _inProgress, r => r.Checkpoint.Sources = sources, cancellationToken);
     }
 
-    /// <summary>Campaign audiences hold list and segment ids alike: ask Klaviyo which one it is.</summary>
-    private async Task<KlaviyoGroupRef?> ResolveGroupAsync(string groupId, CancellationToken cancellationToken)
+    private async Task<List<(DateTimeOffset? From, DateTimeOffset To)>> PlanWindowsAsync(KlaviyoGroup group, DateTimeOffset snapshotAt, CancellationToken cancellationToken)
     {
-        var list = await klaviyo.GetGroupAsync(new KlaviyoGroupRef(KlaviyoGroupKind.List, groupId), cancellationToken);
-        if (list is not null)
+        var windows = Math.Clamp((int)((group.ProfileCount ?? 0) / _options.ProfilesPerWindow), 1, _options.MaxWindowsPerGroup);
+        if (windows == 1)
         {
-            return list.Ref;
+            return [(null, snapshotAt)];
         }
-        var segment = await klaviyo.GetGroupAsync(new KlaviyoGroupRef(KlaviyoGroupKind.Segment, groupId), cancellationToken);
-        return segment?.Ref;
+        var earliest = await klaviyo.GetJoinedBoundAsync(group.Ref, latest: false, cancellationToken);
+        if (earliest is null || earliest >= snapshotAt)
+        {
+            return [(null, snapshotAt)];
+        }
+        // Equal slices of time between the first join and the run's start, on whole seconds (Klaviyo's filter precision).
+        var start = TruncateToSecond(earliest.Value);
+        var seconds = (long)(snapshotAt - start).TotalSeconds;
+        windows = (int)Math.Min(windows, Math.Max(1, seconds));
+        var result = new List<(DateTimeOffset? From, DateTimeOffset To)>(windows);
+        DateTimeOffset? from = null;
+        for (var i = 1; i <= windows; i++)
+        {
+            var to = i == windows ? snapshotAt : start.AddSeconds(seconds * i / windows);
+            result.Add((from, to));
+            from = to;
+        }
+        return result;
     }
 
+    private static DateTimeOffset TruncateToSecond(DateTimeOffset value) =>
+        new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+
+    /// <summary>Campaign audiences hold list and segment ids alike: ask Klaviyo which one it is.</summary>
+    private async Task<KlaviyoGroup?> ResolveGroupAsync(string groupId, CancellationToken cancellationToken) =>
+        await klaviyo.GetGroupAsync(new KlaviyoGroupRef(KlaviyoGroupKind.List, groupId), cancellationToken)
+        ?? await klaviyo.GetGroupAsync(new KlaviyoGroupRef(KlaviyoGroupKind.Segment, groupId), cancellationToken);
+
+    /// <summary>
+    /// Reads the planned streams with <see cref="PersonalizationOptions.ReadConcurrency"/> workers: each takes the next
+    /// unfinished stream and reads it page by page (its pages stay in order, which the in-order checkpoint relies on).
+    /// All workers share the client's per-endpoint pacing, so together they stay within Klaviyo's limits.
+    /// </summary>
     private async Task<AudienceOutcome> ReadAudienceAsync(
         PersonalizationRun run, string campaignName, ChannelWriter<PageWork> pages, CancellationToken cancellationToken)
     {
-        var messages = run.Originals;
+        var pending = new ConcurrentQueue<int>(Enumerable.Range(0, run.Checkpoint.Sources.Count).Where(i => !run.Checkpoint.Sources[i].Done));
         var deadline = run.SendTime - SendTimeCheck.EditLockWindow;
-        var lastCampaignCheck = time.GetUtcNow();
-        try
+        var lastCampaignCheck = new StrongBox<long>(time.GetUtcNow().Ticks);
+        string? stopReason = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        async Task WorkerAsync()
         {
-            for (var index = 0; index < run.Checkpoint.Sources.Count; index++)
+            while (!stop.IsCancellationRequested && pending.TryDequeue(out var index))
             {
                 var source = run.Checkpoint.Sources[index];
-                if (source.Done)
-                {
-                    continue;
-                }
                 var group = new KlaviyoGroupRef(source.Kind == "list" ? KlaviyoGroupKind.List : KlaviyoGroupKind.Segment, source.GroupId);
+                var window = source.JoinedFrom is null && source.JoinedBefore is null ? null : new JoinedWindow(source.JoinedFrom, source.JoinedBefore);
                 var cursor = source.Cursor;
                 do
                 {
                     if (deadline is { } lockAt && time.GetUtcNow() >= lockAt)
                     {
-                        pages.TryComplete();
-                        return new AudienceOutcome(false, $"Stopped writing at {lockAt:u}, 15 minutes before the send time, when Klaviyo locks the campaign.");
+                        stopReason = $"Stopped writing at {lockAt:u}, 15 minutes before the send time, when Klaviyo locks the campaign.";
+                        await stop.CancelAsync();
+                        return;
                     }
+                    await CheckCampaignStillExistsAsync(run.CampaignKlaviyoId, lastCampaignCheck, stop.Token);
 
-                    if (time.GetUtcNow() - lastCampaignCheck >= _options.CampaignCheckInterval)
-                    {
-                        // A campaign deleted in Klaviyo mid-run ends the run instead of writing for nobody.
-                        _ = await klaviyo.GetCampaignAsync(run.CampaignKlaviyoId, cancellationToken) ?? throw new CampaignGoneException(run.CampaignKlaviyoId);
-                        lastCampaignCheck = time.GetUtcNow();
-                    }
-
-                    var page = await klaviyo.GetGroupProfilesPageAsync(group, cursor, null, cancellationToken);
-                    var fresh = await ClaimNewContactsAsync(run.Id, page.Items, cancellationToken);
-                    var work = await PersonalizeAsync(fresh, messages, campaignName, cancellationToken);
+                    var page = await klaviyo.GetGroupProfilesPageAsync(group, cursor, window, stop.Token);
+                    var fresh = await ClaimNewContactsAsync(run.Id, page.Items, stop.Token);
+                    var work = await PersonalizeAsync(fresh, run.Originals, campaignName, stop.Token);
                     cursor = page.NextCursor;
-                    await pages.WriteAsync(work with { SourceIndex = index, CursorAfter = cursor }, cancellationToken);
+                    await pages.WriteAsync(work with { SourceIndex = index, CursorAfter = cursor }, stop.Token);
                 }
                 while (cursor is not null);
             }
-            pages.TryComplete();
-            return new AudienceOutcome(true, null);
         }
-        catch (Exception ex)
+
+        async Task GuardedWorkerAsync()
         {
-            pages.TryComplete(ex);
-            throw;
+            try
+            {
+                await WorkerAsync();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One stream failing stops the others: the run fails (or is retried) as a whole.
+                await stop.CancelAsync();
+                throw;
+            }
         }
+
+        var workers = Enumerable.Range(0, Math.Max(1, _options.ReadConcurrency)).Select(_ => Task.Run(GuardedWorkerAsync, CancellationToken.None)).ToList();
+        try
+        {
+            await Task.WhenAll(workers);
+        }
+        catch (Exception) when (workers.Any(w => w.IsFaulted))
+        {
+            var cause = workers.Where(w => w.IsFaulted).SelectMany(w => w.Exception!.InnerExceptions).FirstOrDefault(e => e is not OperationCanceledException)
+                ?? workers.First(w => w.IsFaulted).Exception!.InnerException!;
+            pages.TryComplete(cause);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(cause).Throw();
+        }
+        catch (OperationCanceledException ex)
+        {
+            if (stopReason is null || cancellationToken.IsCancellationRequested)
+            {
+                pages.TryComplete(ex);
+                throw;
+            }
+            // The send-time lock stopped the workers: what was read is still written.
+        }
+        pages.TryComplete();
+        return new AudienceOutcome(stopReason is null, stopReason);
     }
 
-    /// <summary>Records the page's contacts as Pending and returns those this run has not seen (nor excluded) yet.</summary>
+    private async Task CheckCampaignStillExistsAsync(string campaignId, StrongBox<long> lastCheckTicks, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().Ticks;
+        var last = Interlocked.Read(ref lastCheckTicks.Value);
+        if (now - last < _options.CampaignCheckInterval.Ticks || Interlocked.CompareExchange(ref lastCheckTicks.Value, now, last) != last)
+        {
+            return;
+        }
+        // A campaign deleted in Klaviyo mid-run ends the run instead of writing for nobody.
+        _ = await klaviyo.GetCampaignAsync(campaignId, cancellationToken) ?? throw new CampaignGoneException(campaignId);
+    }
+
+    /// <summary>
+    /// Claims the page's contacts for this run: a contact already known (excluded, written, or claimed by another
+    /// stream of an overlapping list) is skipped. INSERT OR IGNORE in one transaction makes the claim atomic even with
+    /// several streams reading overlapping lists at once.
+    /// </summary>
     private async Task<List<KlaviyoProfile>> ClaimNewContactsAsync(Guid runId, IReadOnlyList<KlaviyoProfile> profiles, CancellationToken cancellationToken)
     {
+        var fresh = new List<KlaviyoProfile>(profiles.Count);
         if (profiles.Count == 0)
         {
-            return [];
+            return fresh;
         }
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var ids = profiles.Select(p => p.Id).ToList();
-        var known = await db.RunContacts
-            .Where(c => c.RunId == runId && ids.Contains(c.ProfileId))
-            .Select(c => c.ProfileId)
-            .ToListAsync(cancellationToken);
-        var seen = new HashSet<string>(known, StringComparer.Ordinal);
-        var fresh = new List<KlaviyoProfile>(profiles.Count);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         foreach (var profile in profiles)
         {
-            if (seen.Add(profile.Id))
+            var inserted = await db.Database.ExecuteSqlAsync(
+                $"INSERT OR IGNORE INTO RunContacts (RunId, ProfileId, Email, State) VALUES ({runId}, {profile.Id}, {profile.Email}, {(int)RunContactState.Pending})",
+                cancellationToken);
+            if (inserted == 1)
             {
                 fresh.Add(profile);
             }
         }
-        await InsertContactsAsync(runId, fresh.Select(p => (p.Id, p.Email)), RunContactState.Pending, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return fresh;
     }
 

@@ -32,6 +32,18 @@ public sealed class PersonalizationOptions
     [Range(10_000, 5_000_000)]
     public int MaxImportJobBytes { get; set; } = 4_000_000;
 
+    /// <summary>Audience streams read at once (lists, segments and joined_group_at windows of large ones).</summary>
+    [Range(1, 64)]
+    public int ReadConcurrency { get; set; } = 8;
+
+    /// <summary>A list or segment is split into a joined_group_at window per this many profiles.</summary>
+    [Range(100, 10_000_000)]
+    public long ProfilesPerWindow { get; set; } = 5_000;
+
+    /// <summary>At most this many windows per list or segment.</summary>
+    [Range(1, 256)]
+    public int MaxWindowsPerGroup { get; set; } = 32;
+
     /// <summary>How often a running run checks that its campaign still exists in Klaviyo.</summary>
     public TimeSpan CampaignCheckInterval { get; set; } = TimeSpan.FromSeconds(15);
 

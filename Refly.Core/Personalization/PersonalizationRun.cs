@@ -94,6 +94,12 @@ public sealed class SourceCheckpoint
     /// <summary>"list" or "segment".</summary>
     public required string Kind { get; set; }
 
+    /// <summary>Start of this stream's joined_group_at window (inclusive); null for the beginning.</summary>
+    public DateTimeOffset? JoinedFrom { get; set; }
+
+    /// <summary>End of this stream's joined_group_at window (exclusive): the run's start, or the next window's start.</summary>
+    public DateTimeOffset? JoinedBefore { get; set; }
+
     /// <summary>Cursor of the next page to read; null with <see cref="Done"/> false means the first page.</summary>
     public string? Cursor { get; set; }
 

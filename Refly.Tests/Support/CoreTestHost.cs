@@ -58,6 +58,8 @@ public sealed class CoreTestHost : IAsyncDisposable
             ["Personalization:BatchFlushInterval"] = "00:00:00.200",
             ["Personalization:ImportPollInterval"] = "00:00:00.050",
             ["Personalization:CampaignCheckInterval"] = "00:00:00.200",
+            // Small windows so the tests exercise concurrent joined_group_at streams on small lists.
+            ["Personalization:ProfilesPerWindow"] = "500",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
