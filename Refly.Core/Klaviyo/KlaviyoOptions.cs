@@ -31,6 +31,12 @@ public sealed class KlaviyoOptions
     /// <summary>Timeout of one HTTP attempt, not counting the time spent waiting for the client-side rate limiter.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Multiplies Klaviyo's published burst/steady limits for client-side pacing. Keep 1 against Klaviyo; a sandbox
+    /// started with scaled limits (benchmarks) needs the same factor here.
+    /// </summary>
+    public double RateLimitScale { get; set; } = 1.0;
+
     /// <summary>Timeout of one call including every retry and every wait.</summary>
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }

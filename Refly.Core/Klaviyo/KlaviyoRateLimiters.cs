@@ -11,12 +11,29 @@ namespace Refly.Core.Klaviyo;
 public sealed class KlaviyoRateLimiters : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Entry>> _limiters = new(StringComparer.Ordinal);
+    private const double SteadyHeadroom = 0.98;
+    private static readonly TimeSpan _refillPeriod = TimeSpan.FromMilliseconds(50);
+    private readonly double _scale;
+
+    /// <summary>Limiters at Klaviyo's published limits.</summary>
+    public KlaviyoRateLimiters()
+        : this(1.0)
+    {
+    }
+
+    /// <summary>Limiters at the published limits times <see cref="KlaviyoOptions.RateLimitScale"/>.</summary>
+    public KlaviyoRateLimiters(Microsoft.Extensions.Options.IOptions<KlaviyoOptions> options)
+        : this(options.Value.RateLimitScale)
+    {
+    }
+
+    private KlaviyoRateLimiters(double scale) => _scale = scale > 0 ? scale : 1.0;
 
     /// <summary>Waits (FIFO) until a request to <paramref name="endpoint"/> may be sent.</summary>
     public async ValueTask<RateLimitLease> AcquireAsync(KlaviyoEndpoint endpoint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        var entry = _limiters.GetOrAdd(endpoint.Key, _ => new Lazy<Entry>(() => Entry.Create(endpoint))).Value;
+        var entry = _limiters.GetOrAdd(endpoint.Key, _ => new Lazy<Entry>(() => Entry.Create(endpoint, _scale))).Value;
         var lease = await entry.Chained.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
         if (!lease.IsAcquired)
         {
@@ -47,24 +64,31 @@ public sealed class KlaviyoRateLimiters : IDisposable
 
     private sealed record Entry(RateLimiter Chained, RateLimiter PerMinute, RateLimiter PerSecond) : IDisposable
     {
-        public static Entry Create(KlaviyoEndpoint endpoint)
+        public static Entry Create(KlaviyoEndpoint endpoint, double scale)
         {
-            // Sliding windows rather than token buckets: Klaviyo counts requests per window, and a bucket refilled
-            // at a window boundary could let two bursts through back to back.
-            var perMinute = new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
+            // Steady limit: a token bucket refilled evenly at 98% of the published rate with a small bucket, so requests
+            // flow smoothly instead of spending a minute's allowance in the first seconds. Whatever window Klaviyo counts
+            // in (fixed or sliding, any phase), a smooth flow stays under it, so 429s stay rare while throughput stays
+            // within a few percent of the ceiling.
+            var perSecondRate = Math.Max(1e-3, endpoint.SteadyPerMinute * scale * SteadyHeadroom / 60.0);
+            var (period, tokens) = perSecondRate * _refillPeriod.TotalSeconds >= 1
+                ? (_refillPeriod, (int)Math.Round(perSecondRate * _refillPeriod.TotalSeconds))
+                : (TimeSpan.FromSeconds(1 / perSecondRate), 1);
+            var perMinute = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
             {
-                PermitLimit = Math.Max(1, endpoint.SteadyPerMinute),
-                Window = TimeSpan.FromMinutes(1),
-                SegmentsPerWindow = 6,
+                TokenLimit = Math.Max(tokens, (int)(endpoint.SteadyPerMinute * scale * 0.01)),
+                TokensPerPeriod = tokens,
+                ReplenishmentPeriod = period,
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
                 QueueLimit = int.MaxValue,
                 AutoReplenishment = true,
             });
+            // Burst limit: a sliding second with a margin, for endpoints whose burst is reached before the steady rate.
             var perSecond = new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
             {
-                PermitLimit = Math.Max(1, endpoint.BurstPerSecond),
+                PermitLimit = Math.Max(1, (int)(endpoint.BurstPerSecond * scale * 0.9)),
                 Window = TimeSpan.FromSeconds(1),
-                SegmentsPerWindow = 4,
+                SegmentsPerWindow = 10,
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
                 QueueLimit = int.MaxValue,
                 AutoReplenishment = true,
