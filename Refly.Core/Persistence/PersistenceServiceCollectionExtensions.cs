@@ -10,12 +10,15 @@ public static class PersistenceServiceCollectionExtensions
     /// <summary>The connection string used when <c>ConnectionStrings:Refly</c> is not set.</summary>
     public const string DefaultConnectionString = "Data Source=data/refly.db";
 
+    private static readonly SqlitePragmaInterceptor _pragmas = new();
+
     /// <summary>Registers the SQLite <see cref="ReflyDbContext"/> factory and the start-up migrator.</summary>
     public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration)
     {
         // Read the connection string from the final configuration (tests and operators override it after registration).
-        services.AddPooledDbContextFactory<ReflyDbContext>((provider, options) =>
-            options.UseSqlite(ResolveConnectionString(provider.GetRequiredService<IConfiguration>())));
+        services.AddPooledDbContextFactory<ReflyDbContext>((provider, options) => options
+            .UseSqlite(ResolveConnectionString(provider.GetRequiredService<IConfiguration>()))
+            .AddInterceptors(_pragmas));
         services.AddSingleton<DatabaseMigrator>();
         return services;
     }

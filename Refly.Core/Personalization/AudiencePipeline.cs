@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -29,6 +31,7 @@ public sealed class AudiencePipeline(
     ILogger<AudiencePipeline> logger)
 {
     private static readonly RunState[] _inProgress = [RunState.InProgress];
+    private static readonly JsonSerializerOptions _jsonOptions = new(JsonSerializerDefaults.Web);
     private readonly PersonalizationOptions _options = options.Value;
 
     public async Task<AudienceOutcome> RunAsync(PersonalizationRun run, string campaignName, KlaviyoAudiences audiences, CancellationToken cancellationToken)
@@ -264,35 +267,47 @@ public sealed class AudiencePipeline(
         {
             return fresh;
         }
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var inserted = await InsertContactsAsync(runId, profiles.Select(p => (p.Id, p.Email)), RunContactState.Pending, cancellationToken);
         foreach (var profile in profiles)
         {
-            var inserted = await db.Database.ExecuteSqlAsync(
-                $"INSERT OR IGNORE INTO RunContacts (RunId, ProfileId, Email, State) VALUES ({runId}, {profile.Id}, {profile.Email}, {(int)RunContactState.Pending})",
-                cancellationToken);
-            if (inserted == 1)
+            if (inserted.Remove(profile.Id))
             {
                 fresh.Add(profile);
             }
         }
-        await transaction.CommitAsync(cancellationToken);
         return fresh;
     }
 
-    private async Task InsertContactsAsync(Guid runId, IEnumerable<(string Id, string? Email)> contacts, RunContactState state, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts the contacts not yet known to the run in one statement (INSERT OR IGNORE ... RETURNING); a contact already
+    /// known keeps its state. Returns the ids actually inserted.
+    /// </summary>
+    private async Task<HashSet<string>> InsertContactsAsync(
+        Guid runId, IEnumerable<(string Id, string? Email)> contacts, RunContactState state, CancellationToken cancellationToken)
     {
+        var json = JsonSerializer.Serialize(contacts.Select(c => new ContactRow(c.Id, c.Email)), _jsonOptions);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        foreach (var (id, email) in contacts)
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            "INSERT OR IGNORE INTO RunContacts (RunId, ProfileId, Email, State) " +
+            "SELECT $run, json_extract(value, '$.id'), json_extract(value, '$.email'), $state FROM json_each($contacts) " +
+            "RETURNING ProfileId";
+        // Text, as EF Core stores Guid keys in SQLite.
+        command.Parameters.Add(new SqliteParameter("$run", SqliteType.Text) { Value = runId });
+        command.Parameters.AddWithValue("$state", (int)state);
+        command.Parameters.AddWithValue("$contacts", json);
+        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            // INSERT OR IGNORE: a contact already known (excluded, or from an earlier list) keeps its state.
-            await db.Database.ExecuteSqlAsync(
-                $"INSERT OR IGNORE INTO RunContacts (RunId, ProfileId, Email, State) VALUES ({runId}, {id}, {email}, {(int)state})",
-                cancellationToken);
+            inserted.Add(reader.GetString(0));
         }
-        await transaction.CommitAsync(cancellationToken);
+        return inserted;
     }
+
+    private sealed record ContactRow(string Id, string? Email);
 
     private async Task<PageWork> PersonalizeAsync(
         List<KlaviyoProfile> profiles, List<MessageSnapshot> messages, string campaignName, CancellationToken cancellationToken)

@@ -38,11 +38,11 @@ public sealed class PersonalizationOptions
 
     /// <summary>A list or segment is split into a joined_group_at window per this many profiles.</summary>
     [Range(100, 10_000_000)]
-    public long ProfilesPerWindow { get; set; } = 5_000;
+    public long ProfilesPerWindow { get; set; } = 1_000;
 
     /// <summary>At most this many windows per list or segment.</summary>
     [Range(1, 256)]
-    public int MaxWindowsPerGroup { get; set; } = 32;
+    public int MaxWindowsPerGroup { get; set; } = 64;
 
     /// <summary>How often a running run checks that its campaign still exists in Klaviyo.</summary>
     public TimeSpan CampaignCheckInterval { get; set; } = TimeSpan.FromSeconds(15);

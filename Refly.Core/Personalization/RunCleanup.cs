@@ -20,23 +20,27 @@ public sealed class RunCleanup(
     IOptions<PersonalizationOptions> options,
     ILogger<RunCleanup> logger)
 {
-    private const int UnsetPageSize = 5_000;
-
     /// <summary>Cleans up the run; returns a marketer-facing note of what could not be undone, or null when everything was.</summary>
     public async Task<string?> CleanUpAsync(PersonalizationRun run, IReadOnlyCollection<RunState> states, CancellationToken cancellationToken)
     {
-        string? note = null;
-        if (run.ContentSwitched && !run.Checkpoint.ContentRestored)
-        {
-            note = await RestoreContentAsync(run, cancellationToken);
-            await store.UpdateAsync(run.Id, states, r => r.Checkpoint.ContentRestored = true, cancellationToken);
-        }
-
-        await RemovePropertiesAsync(run, cancellationToken);
+        // Restoring the messages and removing the properties are independent: do both at once.
+        var restore = run.ContentSwitched && !run.Checkpoint.ContentRestored
+            ? RestoreAndRecordAsync(run, states, cancellationToken)
+            : Task.FromResult<string?>(null);
+        var remove = RemovePropertiesAsync(run, cancellationToken);
+        await Task.WhenAll(restore, remove);
+        var note = await restore;
         if (note is null)
         {
             await switcher.DeletePersonalizedTemplatesAsync(run.Originals, cancellationToken);
         }
+        return note;
+    }
+
+    private async Task<string?> RestoreAndRecordAsync(PersonalizationRun run, IReadOnlyCollection<RunState> states, CancellationToken cancellationToken)
+    {
+        var note = await RestoreContentAsync(run, cancellationToken);
+        await store.UpdateAsync(run.Id, states, r => r.Checkpoint.ContentRestored = true, cancellationToken);
         return note;
     }
 
@@ -60,45 +64,66 @@ public sealed class RunCleanup(
         }
     }
 
+    /// <summary>
+    /// Unsets the run's properties on every contact it may have written (confirmed or still pending), with up to
+    /// <see cref="PersonalizationOptions.MaxImportJobsInFlight"/> import jobs at once; each chunk is marked Removed when
+    /// its job completes, so an interrupted clean-up resumes with what is left.
+    /// </summary>
     private async Task RemovePropertiesAsync(PersonalizationRun run, CancellationToken cancellationToken)
     {
-        var unset = run.Originals.SelectMany(o => ContentSwitch.Properties(ContentSwitch.MessageKey(o.MessageId))).ToList();
+        var unset = run.Originals.Count > 0
+            ? run.Originals.SelectMany(o => ContentSwitch.Properties(ContentSwitch.MessageKey(o.MessageId))).ToList()
+            : run.MessageIds.SelectMany(id => ContentSwitch.Properties(ContentSwitch.MessageKey(id))).ToList();
+        var chunk = options.Value.MaxProfilesPerImportJob;
+        var inFlight = new List<Task>();
+        string? after = null;
         while (true)
         {
             List<RunContact> contacts;
             await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
             {
-                contacts = await db.RunContacts.AsNoTracking()
-                    .Where(c => c.RunId == run.Id && (c.State == RunContactState.Pending || c.State == RunContactState.Written || c.State == RunContactState.Failed))
-                    .OrderBy(c => c.ProfileId)
-                    .Take(Math.Min(UnsetPageSize, options.Value.MaxProfilesPerImportJob))
-                    .ToListAsync(cancellationToken);
+                var query = db.RunContacts.AsNoTracking()
+                    .Where(c => c.RunId == run.Id && (c.State == RunContactState.Pending || c.State == RunContactState.Written || c.State == RunContactState.Failed));
+                if (after is not null)
+                {
+                    query = query.Where(c => string.Compare(c.ProfileId, after) > 0);
+                }
+                contacts = await query.OrderBy(c => c.ProfileId).Take(chunk).ToListAsync(cancellationToken);
             }
             if (contacts.Count == 0)
             {
-                return;
+                break;
             }
-
-            var patches = contacts.Select(c => new ProfilePropertyPatch(c.ProfileId, c.Email, new Dictionary<string, string>(), unset)).ToList();
-            var jobId = await klaviyo.CreateProfileImportJobAsync(patches, cancellationToken);
-            var job = await klaviyo.GetProfileImportJobAsync(jobId, cancellationToken);
-            while (!job.IsFinished)
+            after = contacts[^1].ProfileId;
+            if (inFlight.Count >= options.Value.MaxImportJobsInFlight)
             {
-                await Task.Delay(options.Value.ImportPollInterval, time, cancellationToken);
-                job = await klaviyo.GetProfileImportJobAsync(jobId, cancellationToken);
+                var finished = await Task.WhenAny(inFlight);
+                inFlight.Remove(finished);
+                await finished;
             }
-
-            if (job.Status != "complete")
-            {
-                throw new InvalidOperationException($"Klaviyo ended the import job that removes the run's properties as '{job.Status}'.");
-            }
-
-            var ids = contacts.Select(c => c.ProfileId).ToList();
-            await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
-            {
-                await db.RunContacts.Where(c => c.RunId == run.Id && ids.Contains(c.ProfileId))
-                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.State, RunContactState.Removed), cancellationToken);
-            }
+            inFlight.Add(UnsetAsync(run.Id, contacts, unset, cancellationToken));
         }
+        await Task.WhenAll(inFlight);
+    }
+
+    private async Task UnsetAsync(Guid runId, List<RunContact> contacts, List<string> unset, CancellationToken cancellationToken)
+    {
+        var patches = contacts.Select(c => new ProfilePropertyPatch(c.ProfileId, c.Email, new Dictionary<string, string>(), unset)).ToList();
+        var jobId = await klaviyo.CreateProfileImportJobAsync(patches, cancellationToken);
+        var job = await klaviyo.GetProfileImportJobAsync(jobId, cancellationToken);
+        while (!job.IsFinished)
+        {
+            await Task.Delay(options.Value.ImportPollInterval, time, cancellationToken);
+            job = await klaviyo.GetProfileImportJobAsync(jobId, cancellationToken);
+        }
+        if (job.Status != "complete")
+        {
+            throw new InvalidOperationException($"Klaviyo ended the import job that removes the run's properties as '{job.Status}'.");
+        }
+
+        var ids = contacts.Select(c => c.ProfileId).ToList();
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await db.RunContacts.Where(c => c.RunId == runId && ids.Contains(c.ProfileId))
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.State, RunContactState.Removed), cancellationToken);
     }
 }

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Refly.Bench;
+using Refly.Core.Klaviyo;
+using Refly.Core.Personalization;
+
+if (args.Length > 0 && args[0] == "sandbox")
+{
+    return await SandboxProcess.ServeAsync(args);
+}
+
+// Usage: dotnet run -c Release --project bench/Refly.Bench [-- --quick] [--out FILE]
+var quick = args.Contains("--quick");
+var outFile = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault();
+const double CeilingPerSecond = 750.0 * 100 / 60; // get_profiles_for_list steady 750/m x 100 profiles a page
+var report = new StringBuilder();
+void Line(string text)
+{
+    Console.WriteLine(text);
+    report.AppendLine(text);
+}
+
+Line($"Refly benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
+Line("");
+Line("| scenario | contacts | latency | limits | contacts/s | of ceiling | wall time | requests (profiles pages / imports / import polls / other) | 429s | retries | peak working set |");
+Line("| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |");
+
+async Task RunScenarioAsync(string name, long size, int latencyMs, double multiplier, int importDelayMs, bool converted)
+{
+    await using var sandbox = await SandboxProcess.StartAsync(new SandboxSettings(multiplier, latencyMs, importDelayMs, [size]), CancellationToken.None);
+    await using var host = await ProductHost.StartAsync(sandbox, multiplier);
+    var stats = host.Get<KlaviyoClientStats>();
+    var before = stats.Snapshot();
+    GC.Collect();
+    using var sampler = new WorkingSetSampler();
+    var wall = Stopwatch.StartNew();
+    var run = await host.StartRunAsync(sandbox.CampaignsBySize[size]);
+    var done = await host.WaitForAsync(run.Id, r => r.State is RunState.Completed or RunState.Failed, TimeSpan.FromHours(2));
+    wall.Stop();
+    if (done.State != RunState.Completed || done.Written != size)
+    {
+        throw new InvalidOperationException($"{name}: run ended {done.State} with {done.Written:N0} of {size:N0} written ({done.Error}).");
+    }
+
+    var seconds = (done.FinishedAt!.Value - done.StartedAt!.Value).TotalSeconds;
+    var rate = done.Written / seconds;
+    var reported = converted ? rate / multiplier : rate;
+    var after = stats.Snapshot();
+    long Delta(string key) => (after.TryGetValue(key, out var a) ? a.RequestsSent : 0) - (before.TryGetValue(key, out var b) ? b.RequestsSent : 0);
+    var pages = Delta("get_profiles_for_list");
+    var imports = Delta("bulk_import_profiles");
+    var polls = Delta("get_bulk_import_profiles_job");
+    var total = after.Values.Sum(v => v.RequestsSent) - before.Values.Sum(v => v.RequestsSent);
+    var throttled = after.Values.Sum(v => v.RateLimited) - before.Values.Sum(v => v.RateLimited);
+    var retries = after.Values.Sum(v => v.Retries) - before.Values.Sum(v => v.Retries);
+    var limits = multiplier == 1 ? "Klaviyo's" : converted ? $"x{multiplier:0.##}, converted back" : $"x{multiplier:0.##} (lifted)";
+    var ofCeiling = multiplier >= 100 ? $"{rate / CeilingPerSecond:0.#}x" : $"{reported / CeilingPerSecond:P0}";
+    Line(string.Create(CultureInfo.InvariantCulture,
+        $"| {name} | {size:N0} | {latencyMs} ms | {limits} | {reported:N0} | {ofCeiling} | {wall.Elapsed.TotalSeconds:0.0} s | {pages:N0} / {imports:N0} / {polls:N0} / {total - pages - imports - polls:N0} | {throttled} ({(total == 0 ? 0 : 100.0 * throttled / total):0.##}%) | {retries} | {sampler.PeakMegabytes:0} MB |"));
+}
+
+async Task CancelScenarioAsync(int repetitions)
+{
+    const long size = 200_000;
+    var times = new List<double>();
+    for (var i = 0; i < repetitions; i++)
+    {
+        await using var sandbox = await SandboxProcess.StartAsync(new SandboxSettings(1, 250, 2000, [size]), CancellationToken.None);
+        await using var host = await ProductHost.StartAsync(sandbox, 1);
+        var run = await host.StartRunAsync(sandbox.CampaignsBySize[size]);
+        await host.WaitForAsync(run.Id, r => r.Written >= 5_000, TimeSpan.FromMinutes(5));
+        var clock = Stopwatch.StartNew();
+        await host.Get<PersonalizationRunService>().CancelAsync(run.Id, "benchmark", CancellationToken.None);
+        await host.WaitForAsync(run.Id, r => r.State is RunState.Cancelled or RunState.Failed, TimeSpan.FromMinutes(5));
+        times.Add(clock.Elapsed.TotalSeconds);
+    }
+    times.Sort();
+    Line("");
+    Line(string.Create(CultureInfo.InvariantCulture,
+        $"Cancel to Cancelled with a 200,000-contact run in full flight (250 ms latency, Klaviyo's limits), {repetitions} runs: median {times[times.Count / 2]:0.00} s, min {times[0]:0.00} s, max {times[^1]:0.00} s (includes restoring the content and removing the properties written so far)."));
+}
+
+if (quick)
+{
+    await RunScenarioAsync("smoke", 10_000, 250, 1, 2000, converted: false);
+    await RunScenarioAsync("pipeline only", 50_000, 0, 1000, 0, converted: false);
+    await CancelScenarioAsync(1);
+}
+else
+{
+    await RunScenarioAsync("small", 10_000, 250, 1, 2000, converted: false);
+    await RunScenarioAsync("large", 200_000, 250, 1, 2000, converted: false);
+    await RunScenarioAsync("very large", 1_000_000, 250, 5, 2000, converted: true);
+    await RunScenarioAsync("pipeline only (limits and latency lifted)", 200_000, 0, 1000, 0, converted: false);
+    await CancelScenarioAsync(5);
+}
+
+if (outFile is not null)
+{
+    await File.WriteAllTextAsync(outFile, report.ToString());
+}
+return 0;
+
+/// <summary>Samples this process's working set every 50 ms; the peak is the figure reported.</summary>
+internal sealed class WorkingSetSampler : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private long _peak;
+
+    public WorkingSetSampler()
+    {
+        _loop = Task.Run(async () =>
+        {
+            using var process = Process.GetCurrentProcess();
+            while (!_stop.IsCancellationRequested)
+            {
+                process.Refresh();
+                _peak = Math.Max(_peak, process.WorkingSet64);
+                try
+                {
+                    await Task.Delay(50, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        });
+    }
+
+    public double PeakMegabytes => _peak / 1024.0 / 1024.0;
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _loop.Wait();
+        _stop.Dispose();
+    }
+}

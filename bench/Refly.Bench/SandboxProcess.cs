@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using Refly.Dashboard.Sandbox;
+using Refly.Dashboard.Sandbox.Store;
+
+namespace Refly.Bench;
+
+/// <summary>
+/// The Klaviyo sandbox in its own process, so the benchmark's memory and CPU figures are the product's alone (the
+/// sandbox keeps every written profile in memory, as Klaviyo keeps them in its database).
+/// </summary>
+internal sealed class SandboxProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private SandboxProcess(Process process, Uri baseUrl, string apiKey, IReadOnlyDictionary<long, string> campaigns)
+    {
+        _process = process;
+        BaseUrl = baseUrl;
+        ApiKey = apiKey;
+        CampaignsBySize = campaigns;
+    }
+
+    public Uri BaseUrl { get; }
+
+    public string ApiKey { get; }
+
+    /// <summary>Campaign id per audience size (one Draft campaign with one message and one list each).</summary>
+    public IReadOnlyDictionary<long, string> CampaignsBySize { get; }
+
+    public static async Task<SandboxProcess> StartAsync(SandboxSettings settings, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in settings.ToArguments())
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the sandbox process.");
+        var campaigns = new Dictionary<long, string>();
+        while (await process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
+        {
+            var parts = line.Split(' ');
+            if (parts[0] == "CAMPAIGN")
+            {
+                campaigns[long.Parse(parts[1])] = parts[2];
+            }
+            else if (parts[0] == "READY")
+            {
+                return new SandboxProcess(process, new Uri(parts[1]), parts[2], campaigns);
+            }
+        }
+        throw new InvalidOperationException("The sandbox process ended before it was ready.");
+    }
+
+    /// <summary>Entry point of the child process: serve until standard input closes.</summary>
+    public static async Task<int> ServeAsync(string[] args)
+    {
+        var settings = SandboxSettings.Parse(args);
+        var campaigns = new Dictionary<long, string>();
+        await using var sandbox = await KlaviyoSandbox.StartAsync(new KlaviyoSandboxOptions
+        {
+            RateLimitMultiplier = settings.Multiplier,
+            Latency = TimeSpan.FromMilliseconds(settings.LatencyMs),
+            ImportJobDelay = TimeSpan.FromMilliseconds(settings.ImportDelayMs),
+            Seed = store =>
+            {
+                foreach (var size in settings.Sizes)
+                {
+                    var list = store.AddList($"Audience {size:N0}", size);
+                    var campaign = store.AddCampaign($"Bench {size:N0}", CampaignStatuses.Draft, store.TimeProvider.GetUtcNow().AddDays(3),
+                        [new MessageSeed("Email", "Our autumn picks", "Fresh arrivals this week", "<html><body><!-- refly:intro --><p>Hello</p></body></html>")],
+                        [list.Id]);
+                    campaigns[size] = campaign.Id;
+                }
+            },
+        });
+        foreach (var (size, id) in campaigns)
+        {
+            Console.WriteLine($"CAMPAIGN {size} {id}");
+        }
+        Console.WriteLine($"READY {sandbox.BaseUrl} {sandbox.ApiKey}");
+        await Console.In.ReadToEndAsync();
+        return 0;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            _process.StandardInput.Close();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        _process.Dispose();
+    }
+}
+
+/// <summary>How the sandbox child is started.</summary>
+internal sealed record SandboxSettings(double Multiplier, int LatencyMs, int ImportDelayMs, IReadOnlyList<long> Sizes)
+{
+    public IEnumerable<string> ToArguments() =>
+    [
+        "sandbox", Multiplier.ToString(System.Globalization.CultureInfo.InvariantCulture), LatencyMs.ToString(), ImportDelayMs.ToString(),
+        string.Join(',', Sizes),
+    ];
+
+    public static SandboxSettings Parse(string[] args) => new(
+        double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture),
+        int.Parse(args[2]),
+        int.Parse(args[3]),
+        args[4].Split(',').Select(long.Parse).ToList());
+}
