@@ -106,6 +106,9 @@ public sealed class CampaignsPageModel(IPage page)
 
     public ILocator Dialog => Page.Locator(".mud-dialog");
 
+    /// <summary>The Personalize modal's checkbox of the message labelled <paramref name="label"/>.</summary>
+    public ILocator MessageCheckbox(string label) => Dialog.Locator(".mud-checkbox").Filter(new() { HasText = label });
+
     /// <summary>Waits until the row's personalization cell shows <paramref name="state"/> (a RunState name) and its words.</summary>
     public async Task ExpectStateAsync(string campaignName, string state, string visibleText)
     {

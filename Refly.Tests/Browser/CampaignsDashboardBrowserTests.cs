@@ -56,7 +56,7 @@ public sealed class CampaignsDashboardBrowserTests : IClassFixture<BrowserAppFix
         await Expect(ui.Dialog.GetByTestId("ab-copy")).ToBeVisibleAsync();
         var confirm = ui.Dialog.GetByTestId("confirm-personalize");
         await Expect(confirm).ToBeDisabledAsync();
-        await ui.Dialog.GetByText("Variation A", new() { Exact = true }).ClickAsync();
+        await ui.MessageCheckbox("Variation A").ClickAsync();
         await Expect(confirm).ToBeEnabledAsync();
         await confirm.ClickAsync();
         await Expect(ui.Dialog).ToHaveCountAsync(0);
@@ -92,7 +92,7 @@ public sealed class CampaignsDashboardBrowserTests : IClassFixture<BrowserAppFix
 
         // Personalize again; this time let it finish.
         await ui.Sparkle(AbCampaign).ClickAsync();
-        await ui.Dialog.GetByText("Variation B", new() { Exact = true }).ClickAsync();
+        await ui.MessageCheckbox("Variation B").ClickAsync();
         await ui.Dialog.GetByTestId("confirm-personalize").ClickAsync();
         await ui.ExpectStateAsync(AbCampaign, "Completed", "Completed");
         await other.ExpectStateAsync(AbCampaign, "Completed", "Completed");

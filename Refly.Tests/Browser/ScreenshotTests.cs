@@ -38,7 +38,7 @@ public sealed class ScreenshotTests : IClassFixture<BrowserAppFixture>
 
         // The Personalize modal of an A/B campaign with one variation chosen and the sample preview loaded.
         await ui.Sparkle("Black Friday early access (A/B)").ClickAsync();
-        await ui.Dialog.GetByText("Variation A", new() { Exact = true }).ClickAsync();
+        await ui.MessageCheckbox("Variation A").ClickAsync();
         await Expect(ui.Dialog.GetByTestId("sample-preview")).ToBeVisibleAsync();
         await Expect(ui.Dialog.GetByTestId("confirm-personalize")).ToBeEnabledAsync();
         await ui.Page.ScreenshotAsync(new() { Path = ScreenshotPath("personalize-modal.png") });
@@ -72,6 +72,7 @@ public sealed class ScreenshotTests : IClassFixture<BrowserAppFixture>
         await ui.Row("Black Friday early access (A/B)").Locator("a[aria-label='Run details']").ClickAsync();
         await Expect(ui.Page.GetByTestId("run-state")).ToHaveTextAsync("In Progress");
         await Expect(ui.Page.GetByTestId("run-timeline")).ToContainTextAsync("Started");
+        await Expect(ui.Page.GetByTestId("run-samples").Locator("tbody tr").First).ToBeVisibleAsync();
         await ui.Page.ScreenshotAsync(new() { Path = ScreenshotPath("run-details.png"), FullPage = true });
 
         store.Latency = TimeSpan.Zero;
