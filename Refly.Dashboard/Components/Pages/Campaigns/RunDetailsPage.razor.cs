@@ -113,8 +113,8 @@ public sealed partial class RunDetailsPage : IDisposable
         // Samples ask Klaviyo for a page of profiles: loaded once, after the page is shown, never on progress refreshes.
         try
         {
-            var plan = await Planner.PlanAsync(_campaign, _disposed.Token);
-            _samples = plan.Samples.Where(s => _run.MessageIds.Contains(s.MessageId)).ToList();
+            var plan = await Planner.PlanAsync(AsBeforeTheRun(_campaign, _run, _originals), _disposed.Token);
+            _samples = plan.Samples;
             _samplesError = plan.Samples.Count == 0 ? plan.Warning : null;
         }
         catch (OperationCanceledException) when (_disposed.IsCancellationRequested)
@@ -123,6 +123,27 @@ public sealed partial class RunDetailsPage : IDisposable
         }
         StateHasChanged();
     }
+
+    /// <summary>
+    /// The run's messages with the content they had before it started: once switched, Klaviyo (and the last sync) hold
+    /// the lookup expression, which is not what a sample should be personalized from.
+    /// </summary>
+    private static Campaign AsBeforeTheRun(Campaign campaign, RunView run, IReadOnlyList<MessageSnapshot> originals) => new()
+    {
+        KlaviyoId = campaign.KlaviyoId,
+        Name = campaign.Name,
+        RawStatus = campaign.RawStatus,
+        Status = campaign.Status,
+        SendTime = campaign.SendTime,
+        IncludedAudienceIds = campaign.IncludedAudienceIds,
+        ExcludedAudienceIds = campaign.ExcludedAudienceIds,
+        Messages = campaign.Messages
+            .Where(m => run.MessageIds.Contains(m.KlaviyoId))
+            .Select(m => originals.FirstOrDefault(o => o.MessageId == m.KlaviyoId) is { } original
+                ? new CampaignMessage { KlaviyoId = m.KlaviyoId, Label = m.Label, Subject = original.Subject, PreviewText = original.PreviewText, TemplateId = m.TemplateId }
+                : m)
+            .ToList(),
+    };
 
     private string MessageLabel(string messageId) =>
         _campaign?.Messages.FirstOrDefault(m => m.KlaviyoId == messageId)?.Label ?? messageId;
