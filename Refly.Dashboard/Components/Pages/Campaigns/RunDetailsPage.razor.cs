@@ -15,6 +15,10 @@ public sealed partial class RunDetailsPage : IDisposable
     private RunView? _run;
     private IReadOnlyList<RunEvent> _events = [];
     private IReadOnlyList<MessageSnapshot> _originals = [];
+    private IReadOnlyList<SamplePreview>? _samples;
+    private string? _samplesError;
+    private bool _samplesRequested;
+    private readonly CancellationTokenSource _disposed = new();
     private IDisposable? _subscription;
     private Throttle? _refresh;
 
@@ -35,6 +39,9 @@ public sealed partial class RunDetailsPage : IDisposable
 
     [Inject]
     public required PersonalizationRunService RunService { get; init; }
+
+    [Inject]
+    public required PersonalizationPlanner Planner { get; init; }
 
     [Inject]
     public required IChangeNotifier Notifier { get; init; }
@@ -96,8 +103,54 @@ public sealed partial class RunDetailsPage : IDisposable
         ];
     }
 
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (_samplesRequested || _campaign is null || _run is null)
+        {
+            return;
+        }
+        _samplesRequested = true;
+        // Samples ask Klaviyo for a page of profiles: loaded once, after the page is shown, never on progress refreshes.
+        try
+        {
+            var plan = await Planner.PlanAsync(AsBeforeTheRun(_campaign, _run, _originals), _disposed.Token);
+            _samples = plan.Samples;
+            _samplesError = plan.Samples.Count == 0 ? plan.Warning : null;
+        }
+        catch (OperationCanceledException) when (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+        StateHasChanged();
+    }
+
+    /// <summary>
+    /// The run's messages with the content they had before it started: once switched, Klaviyo (and the last sync) hold
+    /// the lookup expression, which is not what a sample should be personalized from.
+    /// </summary>
+    private static Campaign AsBeforeTheRun(Campaign campaign, RunView run, IReadOnlyList<MessageSnapshot> originals) => new()
+    {
+        KlaviyoId = campaign.KlaviyoId,
+        Name = campaign.Name,
+        RawStatus = campaign.RawStatus,
+        Status = campaign.Status,
+        SendTime = campaign.SendTime,
+        IncludedAudienceIds = campaign.IncludedAudienceIds,
+        ExcludedAudienceIds = campaign.ExcludedAudienceIds,
+        Messages = campaign.Messages
+            .Where(m => run.MessageIds.Contains(m.KlaviyoId))
+            .Select(m => originals.FirstOrDefault(o => o.MessageId == m.KlaviyoId) is { } original
+                ? new CampaignMessage { KlaviyoId = m.KlaviyoId, Label = m.Label, Subject = original.Subject, PreviewText = original.PreviewText, TemplateId = m.TemplateId }
+                : m)
+            .ToList(),
+    };
+
     private string MessageLabel(string messageId) =>
         _campaign?.Messages.FirstOrDefault(m => m.KlaviyoId == messageId)?.Label ?? messageId;
+
+    /// <summary>Event kinds named after run states read in the product's words ("InProgress" -> "In Progress").</summary>
+    private static string KindText(string kind) =>
+        Enum.TryParse<RunState>(kind, out var state) ? PersonalizationEligibility.StateText(state) : kind;
 
     private static Color ColorOf(string kind) => kind switch
     {
@@ -122,6 +175,8 @@ public sealed partial class RunDetailsPage : IDisposable
 
     public void Dispose()
     {
+        _disposed.Cancel();
+        _disposed.Dispose();
         _subscription?.Dispose();
         _refresh?.Dispose();
     }

@@ -1,0 +1,118 @@
+using Microsoft.Playwright;
+using Refly.Core.Campaigns;
+using Refly.Tests.Support;
+
+namespace Refly.Tests.Browser;
+
+/// <summary>
+/// The whole dashboard on real Kestrel in demo mode and a headless Debian chromium driven by Playwright. The browser
+/// is never downloaded: tests use /usr/bin/chromium (./test.sh installs it).
+/// </summary>
+public sealed class BrowserAppFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    /// <summary>Generous: the CI box may be slow, and every wait ends as soon as the page shows the state.</summary>
+    public static readonly float ExpectTimeout = 30_000;
+
+    private IPlaywright? _playwright;
+
+    public ReflyAppFactory Factory { get; } = new(new Dictionary<string, string?>
+    {
+        ["Sandbox:LargeListSize"] = "2000",
+        ["Sandbox:ImportJobDelay"] = "00:00:00.300",
+        ["Personalization:BatchFlushInterval"] = "00:00:00.300",
+        ["Personalization:ImportPollInterval"] = "00:00:00.100",
+        ["Personalization:CampaignCheckInterval"] = "00:00:00.500",
+        // Small import jobs so progress visibly moves in steps.
+        ["Personalization:MaxProfilesPerImportJob"] = "100",
+        ["Personalization:MaxImportJobsInFlight"] = "1",
+    });
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException(
+                $"The browser tests drive Debian's chromium at {ChromiumPath}, which is missing. Install it with " +
+                "`sudo apt-get install -y chromium` (./test.sh does this); Playwright's own browser download is not used.");
+        }
+        Assertions.SetDefaultExpectTimeout(ExpectTimeout);
+        _ = Factory.ServerAddress;
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        });
+        var status = (SyncStatus)Factory.Services.GetService(typeof(SyncStatus))!;
+        Assert.True(await CoreTestHost.WaitUntilAsync(() => Task.FromResult(status.LastSuccessAt is not null), TimeSpan.FromSeconds(30)),
+            status.LastError ?? "The first campaign sync did not finish.");
+    }
+
+    /// <summary>A new browser context (its own Blazor circuit) with one page, 1440x900.</summary>
+    public async Task<IPage> NewPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = Factory.ServerAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
+            TimezoneId = "UTC",
+        });
+        context.SetDefaultTimeout(ExpectTimeout);
+        return await context.NewPageAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+        _playwright?.Dispose();
+        await Factory.DisposeAsync();
+    }
+}
+
+/// <summary>The campaigns page as a user sees it, found by visible text and aria-labels.</summary>
+public sealed class CampaignsPageModel(IPage page)
+{
+    public IPage Page { get; } = page;
+
+    /// <summary>Opens the app and goes to Marketing > Campaigns through the navigation menu.</summary>
+    public async Task OpenAsync()
+    {
+        await Page.GotoAsync("/");
+        await Page.Locator(".mud-drawer").GetByRole(AriaRole.Link, new() { Name = "Campaigns", Exact = true }).ClickAsync();
+        await Assertions.Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/marketing/campaigns$"));
+        // Interactive (the circuit is up) once the table has rows rendered by the server.
+        await Assertions.Expect(Page.Locator("tr.campaign-row").First).ToBeVisibleAsync();
+    }
+
+    public ILocator Row(string campaignName) => Page.Locator("tr.campaign-row").Filter(new() { Has = Page.GetByText(campaignName, new() { Exact = true }) });
+
+    public ILocator State(string campaignName) => Row(campaignName).Locator("[data-testid='personalization-state']");
+
+    public ILocator ProgressText(string campaignName) => Row(campaignName).Locator("[data-testid='progress-text']");
+
+    public ILocator Sparkle(string campaignName) => Row(campaignName).Locator("button[aria-label='Personalize']");
+
+    public ILocator CancelIcon(string campaignName) => Row(campaignName).Locator("button[aria-label='Cancel personalization']");
+
+    public ILocator CancellingIndicator(string campaignName) => Row(campaignName).Locator("[data-testid='cancelling-indicator']");
+
+    public ILocator Dialog => Page.Locator(".mud-dialog");
+
+    /// <summary>The Personalize modal's checkbox of the message labelled <paramref name="label"/>.</summary>
+    public ILocator MessageCheckbox(string label) => Dialog.Locator(".mud-checkbox").Filter(new() { HasText = label });
+
+    /// <summary>Waits until the row's personalization cell shows <paramref name="state"/> (a RunState name) and its words.</summary>
+    public async Task ExpectStateAsync(string campaignName, string state, string visibleText)
+    {
+        await Assertions.Expect(State(campaignName)).ToHaveAttributeAsync("data-state", state);
+        await Assertions.Expect(State(campaignName)).ToContainTextAsync(visibleText);
+    }
+}

@@ -1,0 +1,162 @@
+using AngleSharp.Dom;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using Refly.Core.Campaigns;
+using Refly.Core.Personalization;
+using Refly.Dashboard.Components.Personalization;
+using Refly.Dashboard.Hosting;
+using Refly.Dashboard.Sandbox.Store;
+using Refly.Tests.Support;
+
+namespace Refly.Tests.Components;
+
+/// <summary>
+/// The Personalize modal over real Core services (SQLite, planner, run service) and the typed Klaviyo client talking
+/// to a sandbox this fixture seeds. The scheduler is not started, so a confirmed run stays Queued.
+/// </summary>
+public sealed class PersonalizeDialogFixture : IAsyncLifetime
+{
+    public CoreTestHost Host { get; private set; } = null!;
+
+    public string SingleId { get; private set; } = "";
+    public string AbId { get; private set; } = "";
+    public string TightId { get; private set; } = "";
+    public string LockedId { get; private set; } = "";
+    public string BusyId { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Host = await CoreTestHost.StartAsync(startScheduler: false);
+        var store = Host.Store;
+        var now = DateTimeOffset.UtcNow;
+        var small = store.AddList("Small", 40);
+        var huge = store.AddList("Huge", 2_000_000);
+        MessageSeed Message(string label) => new(label, $"{label} subject", $"{label} preview", "<html><body><p>Hi</p></body></html>");
+
+        SingleId = store.AddCampaign("Single", CampaignStatuses.Scheduled, now.AddDays(1), [Message("Email")], [small.Id]).Id;
+        AbId = store.AddCampaign("A/B", CampaignStatuses.Scheduled, now.AddDays(1), [Message("Variation A"), Message("Variation B")], [small.Id]).Id;
+        // 2,000,000 contacts at the default 1,200/s take ~28 minutes; the edit lock comes 15 minutes from now.
+        TightId = store.AddCampaign("Tight", CampaignStatuses.Scheduled, now.AddMinutes(30), [Message("Email")], [huge.Id]).Id;
+        LockedId = store.AddCampaign("Locked", CampaignStatuses.Draft, now.AddMinutes(5), [Message("Email")], [small.Id]).Id;
+        BusyId = store.AddCampaign("Busy", CampaignStatuses.Draft, now.AddDays(2), [Message("Email")], [small.Id]).Id;
+        await Host.Get<CampaignSyncService>().SyncAsync(CancellationToken.None);
+    }
+
+    public async Task<Campaign> CampaignAsync(string id) =>
+        await Host.Get<CampaignQueryService>().FindAsync(id, CancellationToken.None) ?? throw new InvalidOperationException($"{id} not synced");
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}
+
+public sealed class PersonalizeDialogTests : MudTestContext, IClassFixture<PersonalizeDialogFixture>
+{
+    private readonly PersonalizeDialogFixture _fixture;
+    private readonly IRenderedComponent<MudDialogProvider> _provider;
+
+    public PersonalizeDialogTests(PersonalizeDialogFixture fixture)
+    {
+        _fixture = fixture;
+        Services.AddLogging();
+        Services.AddSingleton(fixture.Host.Get<PersonalizationPlanner>());
+        Services.AddSingleton(fixture.Host.Get<PersonalizationRunService>());
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddScoped<BrowserTimeZone>();
+        Render<MudPopoverProvider>();
+        _provider = Render<MudDialogProvider>();
+    }
+
+    private async Task<IDialogReference> OpenAsync(string campaignId)
+    {
+        var campaign = await _fixture.CampaignAsync(campaignId);
+        var dialogs = Services.GetRequiredService<IDialogService>();
+        var parameters = new DialogParameters<PersonalizeDialog> { { d => d.Campaign, campaign } };
+        var reference = await _provider.InvokeAsync(() => dialogs.ShowAsync<PersonalizeDialog>("Personalize", parameters));
+        // The estimate comes from the sandbox; wait until it is shown.
+        _provider.WaitForElement("[data-testid='estimated-recipients']", TimeSpan.FromSeconds(15));
+        return reference;
+    }
+
+    private IReadOnlyList<IElement> Checkboxes => _provider.FindAll("[data-testid='personalize-dialog'] input[type='checkbox']");
+
+    private IElement ConfirmButton => _provider.Find("[data-testid='confirm-personalize']");
+
+    [Fact]
+    public async Task SingleMessageCampaign_IsPreSelected_AndConfirmIsEnabled()
+    {
+        await OpenAsync(_fixture.SingleId);
+
+        var box = Assert.Single(Checkboxes);
+        Assert.True(box.IsChecked());
+        Assert.False(ConfirmButton.HasAttribute("disabled"));
+        Assert.Equal("40", _provider.Find("[data-testid='estimated-recipients']").TextContent.Trim());
+        Assert.NotEmpty(_provider.FindAll("[data-testid='sample-preview'] tbody tr"));
+    }
+
+    [Fact]
+    public async Task AbCampaign_NothingPreSelected_ConfirmNeedsAtLeastOneMessage()
+    {
+        await OpenAsync(_fixture.AbId);
+
+        Assert.Equal(2, Checkboxes.Count);
+        Assert.All(Checkboxes, box => Assert.False(box.IsChecked()));
+        Assert.Contains("Nothing is pre-selected", _provider.Find("[data-testid='ab-copy']").TextContent, StringComparison.Ordinal);
+        Assert.True(ConfirmButton.HasAttribute("disabled"));
+
+        await _provider.InvokeAsync(() => Checkboxes[1].Change(true));
+
+        _provider.WaitForAssertion(() => Assert.False(ConfirmButton.HasAttribute("disabled")));
+        Assert.True(Checkboxes[1].IsChecked());
+        Assert.False(Checkboxes[0].IsChecked());
+    }
+
+    [Fact]
+    public async Task SendTimeTooCloseForTheAudience_ShowsTheWarning_ButAllowsConfirm()
+    {
+        await OpenAsync(_fixture.TightId);
+
+        var warning = _provider.Find("[data-testid='send-time-warning']");
+        Assert.Contains("may not finish", warning.TextContent, StringComparison.Ordinal);
+        Assert.Empty(_provider.FindAll("[data-testid='send-time-refusal']"));
+        Assert.False(ConfirmButton.HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public async Task SendTimeWithinTheEditLock_IsRefused_AndConfirmDisabled()
+    {
+        await OpenAsync(_fixture.LockedId);
+
+        Assert.NotEmpty(_provider.Find("[data-testid='send-time-refusal']").TextContent.Trim());
+        Assert.True(ConfirmButton.HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public async Task Cancel_ClosesWithoutStartingARun()
+    {
+        var reference = await OpenAsync(_fixture.SingleId);
+
+        await _provider.InvokeAsync(() => _provider.Find("button[aria-label='Close without starting']").Click());
+
+        var result = await reference.Result;
+        Assert.True(result!.Canceled);
+        var runs = await _fixture.Host.Get<RunQueryService>().LatestByCampaignAsync([_fixture.SingleId], CancellationToken.None);
+        Assert.Empty(runs);
+    }
+
+    [Fact]
+    public async Task Confirm_WhenCoreRefuses_ShowsTheReasonInline()
+    {
+        // Someone else (the tag trigger, the API, another browser) started a run since the table was rendered.
+        var started = await _fixture.Host.Get<PersonalizationRunService>().StartAsync(
+            new StartRunRequest(_fixture.BusyId, [(await _fixture.CampaignAsync(_fixture.BusyId)).Messages[0].KlaviyoId], RunTrigger.Manual, "someone else"),
+            CancellationToken.None);
+        Assert.True(started.Succeeded, started.ErrorMessage);
+        await OpenAsync(_fixture.BusyId);
+
+        await _provider.InvokeAsync(() => ConfirmButton.Click());
+
+        var errors = _provider.WaitForElement("[data-testid='start-errors']");
+        Assert.Contains("already", errors.TextContent, StringComparison.Ordinal);
+        Assert.Single(_provider.FindAll("[data-testid='personalize-dialog']"));
+    }
+}
