@@ -11,8 +11,11 @@ public sealed record CampaignsChanged(int Count) : ChangeEvent;
 /// <summary>A campaign sync finished (either way); the connection banner refreshes.</summary>
 public sealed record SyncStatusChanged : ChangeEvent;
 
-/// <summary>A personalization run changed state or progress.</summary>
-public sealed record RunChanged(Guid RunId, string CampaignKlaviyoId) : ChangeEvent;
+/// <summary>
+/// A personalization run changed state or progress. <see cref="Run"/> is the run as saved, so that views already
+/// showing the campaign can update from the event instead of querying the database once per subscriber.
+/// </summary>
+public sealed record RunChanged(Guid RunId, string CampaignKlaviyoId, Refly.Core.Personalization.PersonalizationRun? Run = null) : ChangeEvent;
 
 /// <summary>
 /// In-process publish/subscribe for live updates. Background work publishes; Blazor components subscribe and

@@ -59,7 +59,7 @@ public sealed class RunStore(
         {
             _gate.Release();
         }
-        notifier.Publish(new RunChanged(run.Id, run.CampaignKlaviyoId));
+        notifier.Publish(new RunChanged(run.Id, run.CampaignKlaviyoId, run));
     }
 
     /// <summary>
@@ -147,7 +147,7 @@ public sealed class RunStore(
         {
             _gate.Release();
         }
-        notifier.Publish(new RunChanged(run.Id, run.CampaignKlaviyoId));
+        notifier.Publish(new RunChanged(run.Id, run.CampaignKlaviyoId, run));
         return run;
     }
 

@@ -81,11 +81,29 @@ async Task CancelScenarioAsync(int repetitions)
         $"Cancel to Cancelled with a 200,000-contact run in full flight (250 ms latency, Klaviyo's limits), {repetitions} runs: median {times[times.Count / 2]:0.00} s, min {times[0]:0.00} s, max {times[^1]:0.00} s (includes restoring the content and removing the properties written so far)."));
 }
 
-if (quick)
+async Task FanOutAsync(int[] circuits, TimeSpan duration)
+{
+    Line("");
+    Line("Live updates: progress of 20 running campaigns changing 20 times a second in all, watched by N dashboard circuits (Chromium pages):");
+    Line("");
+    Line("| circuits | campaigns | changes | renders seen | latency median | p95 | max | server CPU | rows behind at the end |");
+    Line("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    foreach (var n in circuits)
+    {
+        Line(await FanOutBenchmark.RunAsync(n, duration));
+    }
+}
+
+if (args.Contains("--fanout-only"))
+{
+    await FanOutAsync([1, 10, 50], TimeSpan.FromSeconds(20));
+}
+else if (quick)
 {
     await RunScenarioAsync("smoke", 10_000, 250, 1, 2000, converted: false);
     await RunScenarioAsync("pipeline only", 50_000, 0, 1000, 0, converted: false);
     await CancelScenarioAsync(1);
+    await FanOutAsync([1, 10], TimeSpan.FromSeconds(10));
 }
 else
 {
@@ -93,7 +111,9 @@ else
     await RunScenarioAsync("large", 200_000, 250, 1, 2000, converted: false);
     await RunScenarioAsync("very large", 1_000_000, 250, 5, 2000, converted: true);
     await RunScenarioAsync("pipeline only (limits and latency lifted)", 200_000, 0, 1000, 0, converted: false);
+    await RunScenarioAsync("large, limits x10", 200_000, 250, 10, 2000, converted: false);
     await CancelScenarioAsync(5);
+    await FanOutAsync([1, 10, 50], TimeSpan.FromSeconds(20));
 }
 
 if (outFile is not null)

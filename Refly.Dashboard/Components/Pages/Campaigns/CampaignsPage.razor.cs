@@ -22,6 +22,8 @@ public sealed partial class CampaignsPage : IDisposable
     private CampaignStatus? _status;
     private IDisposable? _subscription;
     private IReadOnlyDictionary<string, RunView> _runs = new Dictionary<string, RunView>();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PersonalizationRun> _changedRuns = new(StringComparer.Ordinal);
+    private volatile bool _reloadNeeded;
     private Throttle? _refresh;
 
     [Inject]
@@ -50,10 +52,19 @@ public sealed partial class CampaignsPage : IDisposable
         _refresh = new Throttle(_refreshInterval, RefreshAsync);
         _subscription = Notifier.Subscribe(change =>
         {
-            if (change is CampaignsChanged or RunChanged or SyncStatusChanged)
+            switch (change)
             {
-                _refresh.Signal();
+                // Progress of a campaign on screen: update its row from the event, no database round trip.
+                case RunChanged { Run: { } run } when _runs.TryGetValue(run.CampaignKlaviyoId, out var shown) && (shown.RunId == run.Id || run.CreatedAt >= shown.CreatedAt):
+                    _changedRuns[run.CampaignKlaviyoId] = run;
+                    break;
+                case CampaignsChanged or RunChanged or SyncStatusChanged:
+                    _reloadNeeded = true;
+                    break;
+                default:
+                    return Task.CompletedTask;
             }
+            _refresh.Signal();
             return Task.CompletedTask;
         });
     }
@@ -62,9 +73,23 @@ public sealed partial class CampaignsPage : IDisposable
     {
         try
         {
-            if (_table is not null)
+            if (_reloadNeeded && _table is not null)
             {
+                _reloadNeeded = false;
+                _changedRuns.Clear();
                 await _table.ReloadServerData();
+            }
+            else if (!_changedRuns.IsEmpty)
+            {
+                var runs = new Dictionary<string, RunView>(_runs, StringComparer.Ordinal);
+                foreach (var campaignId in _changedRuns.Keys)
+                {
+                    if (_changedRuns.TryRemove(campaignId, out var run))
+                    {
+                        runs[campaignId] = RunQueries.ToView(run);
+                    }
+                }
+                _runs = runs;
             }
             StateHasChanged();
         }
