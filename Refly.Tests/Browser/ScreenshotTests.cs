@@ -9,7 +9,7 @@ namespace Refly.Tests.Browser;
 
 /// <summary>
 /// Puts the demo account into every interesting row state through the automation API and saves screenshots to
-/// docs/screenshots: the table (In Progress, Cancelling, Cancelled, Completed), the Personalize modal, run details.
+/// docs/screenshots (see <see cref="ScreenshotPath"/>): the table (In Progress, Cancelling, Cancelled, Completed), the Personalize modal, run details.
 /// </summary>
 public sealed class ScreenshotTests : IClassFixture<BrowserAppFixture>
 {
@@ -22,9 +22,16 @@ public sealed class ScreenshotTests : IClassFixture<BrowserAppFixture>
         _api = app.Factory.CreateHttpClient(ReflyAppFactory.AutomationToken);
     }
 
+    /// <summary>
+    /// TestResults/screenshots on every run (git-ignored); docs/screenshots when REFLY_UPDATE_SCREENSHOTS=1, so a
+    /// plain test run does not rewrite the committed images.
+    /// </summary>
     private static string ScreenshotPath(string name)
     {
-        var folder = Path.Combine(RepositoryPaths.Root, "docs", "screenshots");
+        var update = Environment.GetEnvironmentVariable("REFLY_UPDATE_SCREENSHOTS") == "1";
+        var folder = update
+            ? Path.Combine(RepositoryPaths.Root, "docs", "screenshots")
+            : Path.Combine(RepositoryPaths.Root, "TestResults", "screenshots");
         Directory.CreateDirectory(folder);
         return Path.Combine(folder, name);
     }

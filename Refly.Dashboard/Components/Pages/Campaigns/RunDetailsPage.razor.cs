@@ -50,9 +50,6 @@ public sealed partial class RunDetailsPage : IDisposable
     public required IDialogService Dialogs { get; init; }
 
     [Inject]
-    public required NavigationManager Navigation { get; init; }
-
-    [Inject]
     public required BrowserTimeZone BrowserTime { get; init; }
 
     [Inject]
