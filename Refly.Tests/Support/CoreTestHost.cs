@@ -55,6 +55,7 @@ public sealed class CoreTestHost : IAsyncDisposable
             ["Klaviyo:ApiKey"] = sandbox.ApiKey,
             // Tests drive syncs themselves.
             ["Klaviyo:SyncInterval"] = "01:00:00",
+            ["Triggers:PollInterval"] = "01:00:00",
             ["Personalization:BatchFlushInterval"] = "00:00:00.200",
             ["Personalization:ImportPollInterval"] = "00:00:00.050",
             ["Personalization:CampaignCheckInterval"] = "00:00:00.200",

@@ -1,0 +1,23 @@
+namespace Refly.Core.Triggers;
+
+/// <summary>The "Triggers" configuration section: the Klaviyo tag that starts automatic personalization and how often it is polled.</summary>
+public sealed class TriggerOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string Section = "Triggers";
+
+    /// <summary>The tag name the product documents.</summary>
+    public const string DefaultTagName = "Refly: Personalize";
+
+    /// <summary>Exact (case-sensitive) name of the Klaviyo tag that starts personalization of a Scheduled campaign.</summary>
+    public string TagName { get; set; } = DefaultTagName;
+
+    /// <summary>How often Klaviyo is asked which campaigns carry the tag. Each poll costs two tag requests (tags allow 60 a minute).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// At most this many tagged campaigns unknown to the local copy are fetched one by one per poll (campaign reads allow
+    /// 150 a minute); the rest wait for the next poll or the next campaign sync.
+    /// </summary>
+    public int MaxCampaignRefreshesPerPoll { get; set; } = 25;
+}
