@@ -6,14 +6,15 @@ using Refly.Core.Campaigns;
 namespace Refly.Core.Personalization;
 
 /// <summary>
-/// A short hash of what a personalization depends on: each message's original subject, preview text and template id,
-/// and the campaign's send time. A run's own content switch must not count as a change, so current content is
-/// compared through the run's originals: a subject or preview that is one of our lookups, or a template that is our
-/// personalized clone, stands for the original it replaced.
+/// A short hash of what a personalization depends on: the selected messages (ids), each one's original subject and
+/// preview text, and the campaign's send time. A run's own content switch must not count as a change, so current content
+/// is compared through the run's originals: a subject or preview that is one of our lookups stands for the original it
+/// replaced.
 /// </summary>
 /// <remarks>
-/// Edits made inside the same template (same id, new html) are not seen: the local campaign copy holds template ids,
-/// not html, and fetching every template each poll would cost a request per message.
+/// Template changes are not part of it: Klaviyo assigns a fresh clone (a new id) on every template assignment, including
+/// our own switch and restore, so a template id says nothing about content; and comparing html would cost a template
+/// request per message on every poll.
 /// </remarks>
 public static class ContentFingerprint
 {
@@ -21,7 +22,7 @@ public static class ContentFingerprint
     public static string OfRun(PersonalizationRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return Compute(run.Originals.Select(o => new Entry(o.MessageId, o.Subject, o.PreviewText, o.TemplateId)), run.SendTime);
+        return Compute(run.Originals.Select(o => new Entry(o.MessageId, o.Subject, o.PreviewText)), run.SendTime);
     }
 
     /// <summary>
@@ -40,16 +41,13 @@ public static class ContentFingerprint
             if (message is null)
             {
                 // A message gone from the campaign is a change of content.
-                entries.Add(new Entry(id, "\0missing", null, null));
+                entries.Add(new Entry(id, "\0missing", null));
                 continue;
             }
             originals.TryGetValue(id, out var original);
             var subject = original is not null && ContentSwitch.IsSwitched(message.Subject) ? original.Subject : message.Subject;
             var preview = original is not null && ContentSwitch.IsSwitched(message.PreviewText) ? original.PreviewText : message.PreviewText;
-            var template = original is not null && original.PersonalizedTemplateId is not null && message.TemplateId == original.PersonalizedTemplateId
-                ? original.TemplateId
-                : message.TemplateId;
-            entries.Add(new Entry(id, subject, preview, template));
+            entries.Add(new Entry(id, subject, preview));
         }
         return Compute(entries, campaign.SendTime);
     }
@@ -62,11 +60,10 @@ public static class ContentFingerprint
         {
             text.Append(entry.MessageId).Append('\u001f')
                 .Append(entry.Subject ?? string.Empty).Append('\u001f')
-                .Append(entry.PreviewText ?? string.Empty).Append('\u001f')
-                .Append(entry.TemplateId ?? string.Empty).Append('\u001e');
+                .Append(entry.PreviewText ?? string.Empty).Append('\u001e');
         }
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())).AsSpan(0, 16));
     }
 
-    private sealed record Entry(string MessageId, string? Subject, string? PreviewText, string? TemplateId);
+    private sealed record Entry(string MessageId, string? Subject, string? PreviewText);
 }
