@@ -146,7 +146,7 @@ public sealed class TagPoller(
                 state,
                 latest is not null && RunStateMachine.IsActive(latest.State) ? latest : null,
                 answering,
-                campaign is not null && answering is not null && ContentChangedSince(campaign, answering),
+                campaign is not null && answering is not null && RunQueryService.IsStale(answering, campaign),
                 sendTimeCheck.Check(campaign?.SendTime));
             var decision = TagTriggerRules.Decide(facts);
             if (decision.Action == TagTriggerAction.None)
@@ -217,10 +217,6 @@ public sealed class TagPoller(
             tagName, run.Id, campaign.KlaviyoId, messageIds.Count, decision.Reason);
         return (decision, run.Id);
     }
-
-    private static bool ContentChangedSince(Campaign campaign, PersonalizationRun run) =>
-        run.State == RunState.Completed && run.Originals.Count > 0 &&
-        ContentFingerprint.OfRun(run) != ContentFingerprint.OfCampaign(campaign, run.MessageIds, OriginalsOf(run));
 
     private static Dictionary<string, MessageSnapshot> OriginalsOf(PersonalizationRun? run) =>
         run?.Originals.ToDictionary(o => o.MessageId, StringComparer.Ordinal) ?? new Dictionary<string, MessageSnapshot>(StringComparer.Ordinal);
