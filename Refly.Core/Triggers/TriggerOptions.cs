@@ -20,4 +20,14 @@ public sealed class TriggerOptions
     /// 150 a minute); the rest wait for the next poll or the next campaign sync.
     /// </summary>
     public int MaxCampaignRefreshesPerPoll { get; set; } = 25;
+
+    /// <summary>The read-only caption the campaigns page shows, e.g. "Automatic: campaigns tagged 'Refly: Personalize' are checked every 1 min".</summary>
+    public string Summary => $"Automatic: Scheduled campaigns tagged '{TagName}' are checked every {FormatInterval(PollInterval)}.";
+
+    private static string FormatInterval(TimeSpan interval) => interval switch
+    {
+        { TotalHours: >= 1 } when interval.TotalHours % 1 == 0 => $"{interval.TotalHours:0} h",
+        { TotalMinutes: >= 1 } when interval.TotalMinutes % 1 == 0 => $"{interval.TotalMinutes:0} min",
+        _ => $"{interval.TotalSeconds:0.#} s",
+    };
 }
