@@ -65,7 +65,16 @@ public sealed class CoreTestHost : IAsyncDisposable
             all[key] = value;
         }
         var host = new CoreTestHost(sandbox, all, dataFolder);
-        await host.StartHostAsync(startScheduler);
+        try
+        {
+            await host.StartHostAsync(startScheduler);
+        }
+        catch (Exception)
+        {
+            // A host that failed to start (e.g. invalid options) still owns a running sandbox and a temp folder.
+            await host.DisposeAsync();
+            throw;
+        }
         return host;
     }
 

@@ -245,4 +245,29 @@ public sealed class TagTriggerTests
 
         Assert.Single((await PollAsync(host)).StartedRunIds);
     }
+
+    [Fact]
+    public async Task Poll_TagRunStartedButTriggerStateNotSaved_AdoptsTheRunInsteadOfStartingAnother()
+    {
+        // As if the process died between creating the tag run and saving the disarmed trigger: the state is armed,
+        // the run exists. The next poll must recognise the run as the answer to the tag.
+        await using var host = await CoreTestHost.StartAsync(startScheduler: false);
+        var campaign = Scheduled(host, tagged: true, status: CampaignStatuses.Draft);
+        await SyncAsync(host);
+        await PollAsync(host);
+        Assert.True((await StateOfAsync(host, campaign.Id))!.Armed);
+        host.Store.SetCampaignStatus(campaign.Id, CampaignStatuses.Scheduled, DateTimeOffset.UtcNow.AddDays(2));
+        await SyncAsync(host);
+        var orphan = await host.Get<PersonalizationRunService>().StartAsync(
+            new StartRunRequest(campaign.Id, [campaign.Messages[0].Id], RunTrigger.Tag, Tag), CancellationToken.None);
+        Assert.True(orphan.Succeeded, orphan.ErrorMessage);
+
+        var poll = await PollAsync(host);
+
+        Assert.Empty(poll.StartedRunIds);
+        var state = await StateOfAsync(host, campaign.Id);
+        Assert.False(state!.Armed);
+        Assert.Equal(orphan.Run!.Id, state.LastRunId);
+        Assert.Single(await RunsOfAsync(host, campaign.Id));
+    }
 }
