@@ -163,8 +163,8 @@ public sealed class TagPoller(
                     logger.LogInformation("Tag '{Tag}' removed from campaign {CampaignId}: adding it again starts personalization again", tagName, id);
                     break;
                 case TagTriggerAction.Skip:
-                    var ownRunActive = decision.Code == TagTriggerCodes.RunActive && !state!.Armed && latest?.Id == state.LastRunId;
-                    if (!ownRunActive && (state.LastDecision != decision.Code || state.LastReason != decision.Reason))
+                    var ownRunActive = decision.Code == TagTriggerCodes.RunActive && state is { Armed: false } && latest?.Id == state.LastRunId;
+                    if (!ownRunActive && (state!.LastDecision != decision.Code || state.LastReason != decision.Reason))
                     {
                         // Logged when the reason changes, not every poll; the tag's own run being under way is no news.
                         logger.LogInformation("Tagged campaign {CampaignId} not started: {Reason}", id, decision.Reason);
