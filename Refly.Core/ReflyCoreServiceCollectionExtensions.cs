@@ -7,12 +7,13 @@ using Refly.Core.Klaviyo;
 using Refly.Core.Notifications;
 using Refly.Core.Persistence;
 using Refly.Core.Personalization;
+using Refly.Core.Triggers;
 
 namespace Refly.Core;
 
 public static class ReflyCoreServiceCollectionExtensions
 {
-    /// <summary>Everything Core offers: persistence, the Klaviyo client, campaigns, notifications and the in-process Quartz scheduler.</summary>
+    /// <summary>Everything Core offers: persistence, the Klaviyo client, campaigns, personalization, the tag trigger, notifications and the in-process Quartz scheduler.</summary>
     public static IServiceCollection AddReflyCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
@@ -21,6 +22,7 @@ public static class ReflyCoreServiceCollectionExtensions
         services.AddKlaviyo(configuration);
         services.AddCampaigns(configuration);
         services.AddPersonalization(configuration);
+        services.AddTriggers(configuration);
         services.AddQuartzHostedService(options =>
         {
             // Shutdown lets in-flight jobs reach their next checkpoint instead of killing them mid-batch.

@@ -57,6 +57,53 @@ public sealed class CampaignSyncService(
         }
     }
 
+    /// <summary>
+    /// Fetches one campaign (GET /api/campaigns/{id}, one request) and upserts it locally, for callers that need a
+    /// campaign before the next full sync (the tag poller). Returns false when Klaviyo has no such email campaign.
+    /// </summary>
+    public async Task<bool> RefreshAsync(string campaignId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(campaignId);
+        var source = await klaviyo.GetCampaignAsync(campaignId, cancellationToken);
+        if (source is null || !source.Messages.Any(m => string.Equals(m.Channel, "email", StringComparison.OrdinalIgnoreCase)))
+        {
+            return false;
+        }
+
+        bool changed;
+        await _oneAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+            var campaign = await db.Campaigns.Include(c => c.Messages).FirstOrDefaultAsync(c => c.KlaviyoId == source.Id, cancellationToken);
+            if (campaign is null)
+            {
+                campaign = new Campaign { KlaviyoId = source.Id, Name = source.Name, RawStatus = source.Status };
+                db.Campaigns.Add(campaign);
+                Apply(campaign, source);
+                changed = true;
+            }
+            else
+            {
+                changed = Apply(campaign, source);
+            }
+            if (changed)
+            {
+                campaign.LastSyncedAt = time.GetUtcNow();
+                await db.SaveChangesAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+        if (changed)
+        {
+            notifier.Publish(new CampaignsChanged(1));
+        }
+        return true;
+    }
+
     private async Task<CampaignSyncResult> SyncCoreAsync(CancellationToken cancellationToken)
     {
         var remote = new Dictionary<string, KlaviyoCampaign>(StringComparer.Ordinal);

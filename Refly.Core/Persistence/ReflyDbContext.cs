@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Refly.Core.Campaigns;
 using Refly.Core.Personalization;
+using Refly.Core.Triggers;
 
 namespace Refly.Core.Persistence;
 
@@ -17,6 +18,8 @@ public sealed class ReflyDbContext(DbContextOptions<ReflyDbContext> options) : D
     public DbSet<RunEvent> RunEvents => Set<RunEvent>();
 
     public DbSet<RunContact> RunContacts => Set<RunContact>();
+
+    public DbSet<TagTriggerState> TagTriggerStates => Set<TagTriggerState>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReflyDbContext).Assembly);

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Refly.Core.Campaigns;
 using Refly.Core.Persistence;
 
 namespace Refly.Core.Personalization;
@@ -28,6 +29,12 @@ public sealed record RunView(
     bool? FinishesBeforeSendTime)
 {
     public bool IsActive => RunStateMachine.IsActive(State);
+
+    /// <summary>
+    /// A Completed run whose campaign (still Draft or Scheduled) changed content or send time since the run started
+    /// (see <see cref="ContentFingerprint"/>): the personalization is stale. Set by <see cref="RunQueryService.LatestByCampaignAsync"/>.
+    /// </summary>
+    public bool IsStale { get; init; }
 
     /// <summary>Written share of the total, 0..100; null while the total is unknown.</summary>
     public double? Percent => Total is > 0 ? Math.Min(100.0, 100.0 * Written / Total.Value) : null;
@@ -60,7 +67,27 @@ public sealed class RunQueryService(
             .GroupBy(r => r.CampaignKlaviyoId)
             .Select(g => g.OrderByDescending(r => r.CreatedAt).First())
             .ToListAsync(cancellationToken);
-        return runs.ToDictionary(r => r.CampaignKlaviyoId, ToView, StringComparer.Ordinal);
+        var completed = runs.Where(r => r.State == RunState.Completed && r.Originals.Count > 0).Select(r => r.CampaignId).ToList();
+        var campaigns = completed.Count == 0
+            ? []
+            : await db.Campaigns.AsNoTracking().Include(c => c.Messages).Where(c => completed.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
+        return runs.ToDictionary(
+            r => r.CampaignKlaviyoId,
+            r => ToView(r) with { IsStale = campaigns.TryGetValue(r.CampaignId, out var campaign) && IsStale(r, campaign) },
+            StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether the campaign's content or send time changed since this Completed run started; our own switch is not a change.</summary>
+    public static bool IsStale(PersonalizationRun run, Campaign campaign)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(campaign);
+        if (run.State != RunState.Completed || run.Originals.Count == 0 || !PersonalizationEligibility.IsEligibleStatus(campaign.Status))
+        {
+            return false;
+        }
+        var originals = run.Originals.ToDictionary(o => o.MessageId, StringComparer.Ordinal);
+        return ContentFingerprint.OfRun(run) != ContentFingerprint.OfCampaign(campaign, run.MessageIds, originals);
     }
 
     /// <summary>The run's audit trail, oldest first.</summary>

@@ -55,6 +55,7 @@ public sealed class CoreTestHost : IAsyncDisposable
             ["Klaviyo:ApiKey"] = sandbox.ApiKey,
             // Tests drive syncs themselves.
             ["Klaviyo:SyncInterval"] = "01:00:00",
+            ["Triggers:PollInterval"] = "01:00:00",
             ["Personalization:BatchFlushInterval"] = "00:00:00.200",
             ["Personalization:ImportPollInterval"] = "00:00:00.050",
             ["Personalization:CampaignCheckInterval"] = "00:00:00.200",
@@ -66,7 +67,16 @@ public sealed class CoreTestHost : IAsyncDisposable
             all[key] = value;
         }
         var host = new CoreTestHost(sandbox, all, dataFolder);
-        await host.StartHostAsync(startScheduler);
+        try
+        {
+            await host.StartHostAsync(startScheduler);
+        }
+        catch (Exception)
+        {
+            // A host that failed to start (e.g. invalid options) still owns a running sandbox and a temp folder.
+            await host.DisposeAsync();
+            throw;
+        }
         return host;
     }
 

@@ -262,6 +262,52 @@ namespace Refly.Core.Persistence.Migrations
                     b.ToTable("RunEvents");
                 });
 
+            modelBuilder.Entity("Refly.Core.Triggers.TagTriggerState", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Armed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ArmedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CampaignKlaviyoId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Fingerprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastDecision")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastDecisionAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("LastRunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastSeenTaggedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CampaignKlaviyoId")
+                        .IsUnique();
+
+                    b.ToTable("TagTriggerStates", (string)null);
+                });
+
             modelBuilder.Entity("Refly.Core.Campaigns.CampaignMessage", b =>
                 {
                     b.HasOne("Refly.Core.Campaigns.Campaign", null)

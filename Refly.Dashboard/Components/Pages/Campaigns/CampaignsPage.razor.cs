@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
 using MudBlazor;
 using Refly.Core.Campaigns;
 using Refly.Core.Notifications;
 using Refly.Core.Personalization;
+using Refly.Core.Triggers;
 using Refly.Dashboard.Components.Personalization;
 
 namespace Refly.Dashboard.Components.Pages.Campaigns;
@@ -46,6 +48,9 @@ public sealed partial class CampaignsPage : IDisposable
 
     [Inject]
     public required ISnackbar Snackbar { get; init; }
+
+    [Inject]
+    public required IOptions<TriggerOptions> Triggers { get; init; }
 
     protected override void OnInitialized()
     {

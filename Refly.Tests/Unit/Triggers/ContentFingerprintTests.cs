@@ -1,0 +1,89 @@
+using Refly.Core.Campaigns;
+using Refly.Core.Personalization;
+
+namespace Refly.Tests.Unit.Triggers;
+
+public sealed class ContentFingerprintTests
+{
+    private static readonly DateTimeOffset _send = new(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Fingerprint_CampaignAsSnapshotted_EqualsTheRun()
+    {
+        var (run, campaign) = Completed();
+
+        Assert.False(RunQueryService.IsStale(run, campaign));
+    }
+
+    [Fact]
+    public void Fingerprint_OwnSwitchedSubjectPreviewAndTemplate_IsNotAChange()
+    {
+        var (run, campaign) = Completed();
+        var key = ContentSwitch.MessageKey("m1");
+        var message = campaign.Messages[0];
+        message.Subject = ContentSwitch.SubjectExpression(key, "Hello");
+        message.PreviewText = ContentSwitch.PreviewExpression(key, "Preview");
+        message.TemplateId = "clone-assigned-by-klaviyo";
+
+        Assert.False(RunQueryService.IsStale(run, campaign));
+    }
+
+    [Fact]
+    public void Fingerprint_MarketerEditedSubject_IsStale()
+    {
+        var (run, campaign) = Completed();
+        campaign.Messages[0].Subject = "Hello again";
+
+        Assert.True(RunQueryService.IsStale(run, campaign));
+    }
+
+    [Fact]
+    public void Fingerprint_SendTimeMoved_IsStale()
+    {
+        var (run, campaign) = Completed();
+        campaign.SendTime = _send.AddHours(2);
+
+        Assert.True(RunQueryService.IsStale(run, campaign));
+    }
+
+    [Fact]
+    public void Fingerprint_MessageRemoved_IsStale()
+    {
+        var (run, campaign) = Completed();
+        campaign.Messages.Clear();
+
+        Assert.True(RunQueryService.IsStale(run, campaign));
+    }
+
+    [Fact]
+    public void IsStale_CampaignAlreadySent_IsNotStale()
+    {
+        var (run, campaign) = Completed();
+        campaign.SendTime = _send.AddHours(2);
+        campaign.Status = CampaignStatus.Sent;
+
+        Assert.False(RunQueryService.IsStale(run, campaign));
+    }
+
+    private static (PersonalizationRun Run, Campaign Campaign) Completed()
+    {
+        var run = new PersonalizationRun
+        {
+            CampaignKlaviyoId = "c1",
+            State = RunState.Completed,
+            MessageIds = ["m1"],
+            SendTime = _send,
+            Originals = [new MessageSnapshot { MessageId = "m1", Subject = "Hello", PreviewText = "Preview", TemplateId = "t1", PersonalizedTemplateId = "t2" }],
+        };
+        var campaign = new Campaign
+        {
+            KlaviyoId = "c1",
+            Name = "C",
+            RawStatus = "Scheduled",
+            Status = CampaignStatus.Scheduled,
+            SendTime = _send,
+            Messages = [new CampaignMessage { KlaviyoId = "m1", Subject = "Hello", PreviewText = "Preview", TemplateId = "t1" }],
+        };
+        return (run, campaign);
+    }
+}
