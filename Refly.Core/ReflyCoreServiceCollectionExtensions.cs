@@ -5,6 +5,7 @@ using Quartz;
 using Refly.Core.Campaigns;
 using Refly.Core.Klaviyo;
 using Refly.Core.Notifications;
+using Refly.Core.Observability;
 using Refly.Core.Persistence;
 using Refly.Core.Personalization;
 
@@ -12,11 +13,13 @@ namespace Refly.Core;
 
 public static class ReflyCoreServiceCollectionExtensions
 {
-    /// <summary>Everything Core offers: persistence, the Klaviyo client, campaigns, notifications and the in-process Quartz scheduler.</summary>
+    /// <summary>Everything Core offers: persistence, the Klaviyo client, campaigns, notifications, metrics (meter <c>Refly</c>) and the in-process Quartz scheduler.</summary>
     public static IServiceCollection AddReflyCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IChangeNotifier, ChangeNotifier>();
+        services.AddMetrics();
+        services.TryAddSingleton<ReflyMetrics>();
         services.AddPersistence(configuration);
         services.AddKlaviyo(configuration);
         services.AddCampaigns(configuration);

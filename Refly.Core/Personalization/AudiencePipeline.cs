@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Refly.Core.Klaviyo;
+using Refly.Core.Observability;
 using Refly.Core.Persistence;
 
 namespace Refly.Core.Personalization;
@@ -24,6 +25,7 @@ public sealed class AudiencePipeline(
     RunStore store,
     TimeProvider time,
     IOptions<PersonalizationOptions> options,
+    ReflyMetrics metrics,
     ILogger<AudiencePipeline> logger)
 {
     private static readonly RunState[] _inProgress = [RunState.InProgress];
@@ -437,6 +439,10 @@ public sealed class AudiencePipeline(
                 source.Done = page.CursorAfter is null;
             }
         }, cancellationToken);
+        if (updated is not null)
+        {
+            metrics.BatchConfirmed(result.Written.Count, result.Failed.Count);
+        }
         return updated is not null;
     }
 
