@@ -39,9 +39,14 @@ public sealed class UpgradeTests : IDisposable
         }
         SqliteConnection.ClearAllPools();
 
+        // The app's own migrator, composed as the app composes it.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Refly"] = ConnectionString })
+            .Build();
         var services = new ServiceCollection()
             .AddLogging()
-            .AddPersistence(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Refly"] = ConnectionString }).Build());
+            .AddSingleton<IConfiguration>(configuration)
+            .AddPersistence(configuration);
         await using (var provider = services.BuildServiceProvider())
         {
             await provider.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
