@@ -1,7 +1,11 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
+using Refly.Core.Persistence;
+using Refly.Core.Personalization;
 using Refly.Dashboard.Hosting.Backup;
 using Refly.Tests.Support;
 
@@ -28,6 +32,7 @@ public sealed class PublishedAppTests : IDisposable
         var data = Path.Combine(_work, "data");
         var environment = Environment(data);
         string campaignsHealth;
+        Guid runId;
         await using (var app = await PublishedApp.StartAsync(install, environment))
         {
             await AssertCampaignsPageIsStyledAsync(app.Address);
@@ -48,6 +53,9 @@ public sealed class PublishedAppTests : IDisposable
             Assert.True(File.Exists(Path.Combine(backup, ReflyBackup.DatabaseFileName)));
             Assert.NotEmpty(Directory.GetFiles(Path.Combine(backup, ReflyBackup.KeysFolderName), "*.xml"));
 
+            // A run in progress when SIGTERM arrives must stop at a checkpoint, not fail.
+            runId = await StartDemoRunAsync(app.Address);
+
             var stopwatch = Stopwatch.StartNew();
             Assert.True(await app.TerminateAsync(TimeSpan.FromSeconds(60)), "the app did not stop on SIGTERM:\n" + app.Output);
             Assert.True(app.ExitCode == 0, $"exit code {app.ExitCode} after SIGTERM:\n{app.Output}");
@@ -59,6 +67,17 @@ public sealed class PublishedAppTests : IDisposable
             Assert.Contains(logLines, l => l.StartsWith('{') && l.Contains("\"Category\"", StringComparison.Ordinal));
         }
         Assert.True(File.Exists(Path.Combine(data, "refly.db")), "the database is not in the data folder");
+        await using (var db = new ReflyDbContext(new DbContextOptionsBuilder<ReflyDbContext>().UseSqlite($"Data Source={Path.Combine(data, "refly.db")};Pooling=False").Options))
+        {
+            var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
+            // InProgress is what RunRecovery resumes on the next start; a small audience may have finished first.
+            Assert.True(run.State is RunState.InProgress or RunState.Completed, $"run is {run.State} after SIGTERM: {run.Error}");
+            Assert.True(run.Written > 0);
+            if (run.State == RunState.InProgress)
+            {
+                Assert.True(run.Checkpoint.BatchNumber > 0, "no checkpoint saved");
+            }
+        }
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(data, "keys"), "*.xml"));
         Assert.False(File.Exists(Path.Combine(install, "data", "refly.db")), "the app wrote its database into the install folder");
 
@@ -78,8 +97,32 @@ public sealed class PublishedAppTests : IDisposable
             Directory.GetFiles(Path.Combine(freshData, "keys"), "*.xml").Select(Path.GetFileName).Order());
     }
 
+    private const string Token = "published-app-test-token-0123456789";
+
+    private static async Task<Guid> StartDemoRunAsync(Uri address)
+    {
+        using var api = new HttpClient { BaseAddress = address };
+        api.DefaultRequestHeaders.Authorization = new("Bearer", Token);
+        var campaigns = await api.GetFromJsonAsync<JsonElement>("/api/v1/campaigns?status=Draft");
+        var campaign = campaigns.GetProperty("items").EnumerateArray().First(c => c.GetProperty("messages").GetArrayLength() > 0);
+        var messageId = campaign.GetProperty("messages")[0].GetProperty("id").GetString();
+        using var start = await api.PostAsJsonAsync($"/api/v1/campaigns/{campaign.GetProperty("id").GetString()}/personalization", new { messageIds = new[] { messageId } });
+        Assert.True(start.StatusCode == HttpStatusCode.Accepted, await start.Content.ReadAsStringAsync());
+        var runId = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var written = await CoreTestHost.WaitUntilAsync(async () =>
+        {
+            var run = await api.GetFromJsonAsync<JsonElement>($"/api/v1/runs/{runId}");
+            return run.GetProperty("written").GetInt64() > 0 || run.GetProperty("state").GetString() == "Completed";
+        }, TimeSpan.FromSeconds(60));
+        Assert.True(written, "the demo run wrote nothing within 60 s");
+        return runId;
+    }
+
     private static Dictionary<string, string> Environment(string dataFolder) => new()
     {
+        ["Automation__Tokens__0"] = Token,
+        // Slower demo Klaviyo, so the run is still going when SIGTERM arrives.
+        ["Sandbox__LatencyMilliseconds"] = "40",
         ["ConnectionStrings__Refly"] = $"Data Source={Path.Combine(dataFolder, "refly.db")}",
         ["Logging__Format"] = "json",
         ["Logging__LogLevel__Default"] = "Information",
