@@ -5,6 +5,7 @@ using Quartz;
 using Refly.Core.Campaigns;
 using Refly.Core.Klaviyo;
 using Refly.Core.Notifications;
+using Refly.Core.Observability;
 using Refly.Core.Persistence;
 using Refly.Core.Personalization;
 using Refly.Core.Triggers;
@@ -13,11 +14,13 @@ namespace Refly.Core;
 
 public static class ReflyCoreServiceCollectionExtensions
 {
-    /// <summary>Everything Core offers: persistence, the Klaviyo client, campaigns, personalization, the tag trigger, notifications and the in-process Quartz scheduler.</summary>
+    /// <summary>Everything Core offers: persistence, the Klaviyo client, campaigns, personalization, the tag trigger, notifications, metrics (meter <c>Refly</c>) and the in-process Quartz scheduler.</summary>
     public static IServiceCollection AddReflyCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IChangeNotifier, ChangeNotifier>();
+        services.AddMetrics();
+        services.TryAddSingleton<ReflyMetrics>();
         services.AddPersistence(configuration);
         services.AddKlaviyo(configuration);
         services.AddCampaigns(configuration);

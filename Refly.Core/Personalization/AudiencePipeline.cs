@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Refly.Core.Klaviyo;
+using Refly.Core.Observability;
 using Refly.Core.Persistence;
 
 namespace Refly.Core.Personalization;
@@ -28,6 +29,7 @@ public sealed class AudiencePipeline(
     RunStore store,
     TimeProvider time,
     IOptions<PersonalizationOptions> options,
+    ReflyMetrics metrics,
     ILogger<AudiencePipeline> logger)
 {
     private static readonly RunState[] _inProgress = [RunState.InProgress];
@@ -533,6 +535,10 @@ public sealed class AudiencePipeline(
                 source.Done = page.CursorAfter is null;
             }
         }, cancellationToken);
+        if (updated is not null)
+        {
+            metrics.BatchConfirmed(result.Written.Count, result.Failed.Count);
+        }
         return updated is not null;
     }
 

@@ -1,4 +1,5 @@
 using Quartz;
+using Refly.Core.Observability;
 
 namespace Refly.Core.Personalization;
 
@@ -14,6 +15,9 @@ public sealed class PersonalizationRunJob(RunExecutor executor) : IJob
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var runId = Guid.Parse(context.MergedJobDataMap.GetString(RunIdKey)!);
+        // One span per job execution: a resumed run shows as a second span with the same run id.
+        using var activity = ReflyMetrics.ActivitySource.StartActivity("personalization run");
+        activity?.SetTag("refly.run.id", runId.ToString());
         await executor.ExecuteAsync(runId, cancellationToken);
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Refly.Core.Notifications;
+using Refly.Core.Observability;
 using Refly.Core.Persistence;
 
 namespace Refly.Core.Personalization;
@@ -14,6 +15,7 @@ public sealed class RunStore(
     IDbContextFactory<ReflyDbContext> contextFactory,
     IChangeNotifier notifier,
     TimeProvider time,
+    ReflyMetrics metrics,
     ILogger<RunStore> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -78,7 +80,13 @@ public sealed class RunStore(
         CancellationToken cancellationToken = default)
     {
         RunStateMachine.EnsureCanTransition(from, to);
-        return UpdateCoreAsync(runId, cancellationToken, (run, db) =>
+        return TransitionCoreAsync(runId, from, to, message, actor, change, cancellationToken);
+    }
+
+    private async Task<PersonalizationRun?> TransitionCoreAsync(
+        Guid runId, RunState from, RunState to, string message, string? actor, Action<PersonalizationRun>? change, CancellationToken cancellationToken)
+    {
+        var run = await UpdateCoreAsync(runId, cancellationToken, (run, db) =>
         {
             if (run.State != from)
             {
@@ -99,6 +107,12 @@ public sealed class RunStore(
             logger.LogInformation("Run {RunId} of campaign {CampaignId}: {From} -> {To}: {Message}", runId, run.CampaignKlaviyoId, from, to, message);
             return true;
         });
+        // Counted after the write is saved, so a transition lost to a concurrent one is never counted.
+        if (run is not null && RunStateMachine.IsTerminal(to))
+        {
+            metrics.RunFinished(to, run.FinishedAt - run.StartedAt);
+        }
+        return run;
     }
 
     /// <summary>

@@ -41,6 +41,7 @@ internal static class DashboardHostingExtensions
     public static void AddReflyDashboard(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        builder.AddReflyOperations();
         // Registered before Core so the sandbox is up before the scheduler's first sync.
         services.AddSingleton(provider => DemoModeInfo.From(provider.GetRequiredService<IConfiguration>()));
         services.AddKlaviyoSandbox(isEnabled: provider => provider.GetRequiredService<DemoModeInfo>().IsDemo);
@@ -70,6 +71,7 @@ internal static class DashboardHostingExtensions
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
+        app.UseReflyOperations();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseAuthentication();
         app.UseAuthorization();
@@ -77,6 +79,7 @@ internal static class DashboardHostingExtensions
 
         app.MapStaticAssets();
         app.MapOpenApi();
+        app.MapReflyOperations();
         app.MapAutomationApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

@@ -80,10 +80,17 @@ public sealed class CoreTestHost : IAsyncDisposable
         return host;
     }
 
-    /// <summary>Stops the host (as a shutdown would) and starts a fresh one on the same SQLite file and sandbox.</summary>
-    public async Task RestartAsync()
+    /// <summary>
+    /// Stops the host (as a shutdown would) and starts a fresh one on the same sandbox: on the same SQLite file, or on
+    /// the one in <paramref name="dataFolder"/> (e.g. a restored backup, as a new install would). The caller owns that folder.
+    /// </summary>
+    public async Task RestartAsync(string? dataFolder = null)
     {
         await StopHostAsync();
+        if (dataFolder is not null)
+        {
+            _settings["ConnectionStrings:Refly"] = $"Data Source={Path.Combine(dataFolder, "refly.db")}";
+        }
         await StartHostAsync(startScheduler: true);
     }
 
