@@ -17,12 +17,17 @@ public sealed record PersonalizationPlan(
     bool? FinishesBeforeSendTime,
     SendTimeCheckResult SendTimeCheck,
     IReadOnlyList<SamplePreview> Samples,
-    string? Warning);
+    string? Warning)
+{
+    /// <summary>Each message's original content (see <see cref="PersonalizationPlanner.OriginalContentAsync"/>).</summary>
+    public IReadOnlyDictionary<string, MessageContent> Originals { get; init; } = new Dictionary<string, MessageContent>();
+}
 
 /// <summary>Estimates a run before it starts (audience size, duration against the send time) and previews sample contacts.</summary>
 public sealed class PersonalizationPlanner(
     IKlaviyoClient klaviyo,
     IPersonalizer personalizer,
+    RunStore runs,
     SendTimeCheck sendTimeCheck,
     TimeProvider time,
     IOptions<PersonalizationOptions> options,
@@ -33,13 +38,14 @@ public sealed class PersonalizationPlanner(
     public async Task<PersonalizationPlan> PlanAsync(Campaign campaign, CancellationToken cancellationToken)
     {
         var check = sendTimeCheck.Check(campaign.SendTime);
+        var originals = await OriginalContentAsync(campaign, cancellationToken);
         long? recipients = null;
         var samples = new List<SamplePreview>();
         string? warning = null;
         try
         {
             recipients = await EstimateRecipientsAsync(campaign.KlaviyoId, campaign.IncludedAudienceIds, cancellationToken);
-            samples = await SamplesAsync(campaign, cancellationToken);
+            samples = await SamplesAsync(campaign, originals, cancellationToken);
         }
         catch (KlaviyoException ex)
         {
@@ -61,7 +67,31 @@ public sealed class PersonalizationPlanner(
                 warning ??= $"At about {estimate.ContactsPerSecond:N0} contacts a second this may not finish before Klaviyo locks the campaign ({deadline:u}, 15 minutes before the send time). Contacts not reached by then receive the original content.";
             }
         }
-        return new PersonalizationPlan(recipients, duration, campaign.SendTime, deadline, inTime, check, samples, warning);
+        return new PersonalizationPlan(recipients, duration, campaign.SendTime, deadline, inTime, check, samples, warning) { Originals = originals };
+    }
+
+    /// <summary>
+    /// The original subject and preview of each message. A message still pointed at an earlier run's properties shows
+    /// that run's snapshot, never the lookup expression Klaviyo now holds.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, MessageContent>> OriginalContentAsync(Campaign campaign, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, MessageContent>(StringComparer.Ordinal);
+        IReadOnlyDictionary<string, MessageSnapshot>? earlier = null;
+        foreach (var message in campaign.Messages)
+        {
+            if (ContentSwitch.IsSwitched(message.Subject) || ContentSwitch.IsSwitched(message.PreviewText))
+            {
+                earlier ??= await runs.LatestOriginalsAsync(campaign.Id, Guid.Empty, cancellationToken);
+                if (earlier.TryGetValue(message.KlaviyoId, out var snapshot))
+                {
+                    result[message.KlaviyoId] = new MessageContent(snapshot.Subject, snapshot.PreviewText);
+                    continue;
+                }
+            }
+            result[message.KlaviyoId] = new MessageContent(message.Subject ?? string.Empty, message.PreviewText);
+        }
+        return result;
     }
 
     /// <summary>Klaviyo's recipient estimate, else the included lists' and segments' profile counts.</summary>
@@ -87,7 +117,7 @@ public sealed class PersonalizationPlanner(
         return any ? sum : null;
     }
 
-    private async Task<List<SamplePreview>> SamplesAsync(Campaign campaign, CancellationToken cancellationToken)
+    private async Task<List<SamplePreview>> SamplesAsync(Campaign campaign, IReadOnlyDictionary<string, MessageContent> originals, CancellationToken cancellationToken)
     {
         var samples = new List<SamplePreview>();
         var firstGroup = campaign.IncludedAudienceIds.FirstOrDefault();
@@ -106,7 +136,7 @@ public sealed class PersonalizationPlanner(
         {
             foreach (var message in campaign.Messages)
             {
-                var original = new MessageContent(message.Subject ?? string.Empty, message.PreviewText);
+                var original = originals[message.KlaviyoId];
                 var content = await personalizer.PersonalizeAsync(new PersonalizationRequest(profile, message.KlaviyoId, campaign.Name, original), cancellationToken);
                 var who = string.Join(' ', new[] { profile.FirstName, profile.LastName }.Where(s => !string.IsNullOrWhiteSpace(s)));
                 samples.Add(new SamplePreview(string.IsNullOrEmpty(who) ? profile.Email ?? profile.Id : who, message.KlaviyoId, original.Subject, content));

@@ -86,6 +86,10 @@ public sealed partial class PersonalizeDialog : IDisposable
 
     private void Cancel() => MudDialog.Cancel();
 
+    /// <summary>The original content (not a lookup expression left by an earlier run) once the plan is loaded.</summary>
+    private MessageContent OriginalOf(CampaignMessage message) =>
+        _plan?.Originals.GetValueOrDefault(message.KlaviyoId) ?? new MessageContent(message.Subject ?? string.Empty, message.PreviewText);
+
     private static string DurationText(TimeSpan? duration) => duration switch
     {
         null => "unknown",
