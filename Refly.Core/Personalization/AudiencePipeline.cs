@@ -24,6 +24,7 @@ public sealed record AudienceOutcome(bool ReachedEnd, string? StopReason);
 /// </summary>
 public sealed class AudiencePipeline(
     IKlaviyoClient klaviyo,
+    GroupDirectory groups,
     IDbContextFactory<ReflyDbContext> contextFactory,
     IPersonalizer personalizer,
     RunStore store,
@@ -160,9 +161,8 @@ public sealed class AudiencePipeline(
         new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
 
     /// <summary>Campaign audiences hold list and segment ids alike: ask Klaviyo which one it is.</summary>
-    private async Task<KlaviyoGroup?> ResolveGroupAsync(string groupId, CancellationToken cancellationToken) =>
-        await klaviyo.GetGroupAsync(new KlaviyoGroupRef(KlaviyoGroupKind.List, groupId), cancellationToken)
-        ?? await klaviyo.GetGroupAsync(new KlaviyoGroupRef(KlaviyoGroupKind.Segment, groupId), cancellationToken);
+    private Task<KlaviyoGroup?> ResolveGroupAsync(string groupId, CancellationToken cancellationToken) =>
+        groups.ResolveAsync(groupId, cancellationToken);
 
     /// <summary>
     /// Reads the planned streams with <see cref="PersonalizationOptions.ReadConcurrency"/> workers: each takes the next

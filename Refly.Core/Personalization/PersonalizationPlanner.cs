@@ -26,6 +26,7 @@ public sealed record PersonalizationPlan(
 /// <summary>Estimates a run before it starts (audience size, duration against the send time) and previews sample contacts.</summary>
 public sealed class PersonalizationPlanner(
     IKlaviyoClient klaviyo,
+    GroupDirectory groups,
     IPersonalizer personalizer,
     RunStore runs,
     SendTimeCheck sendTimeCheck,
@@ -106,8 +107,7 @@ public sealed class PersonalizationPlanner(
         var any = false;
         foreach (var id in includedAudienceIds)
         {
-            var group = await klaviyo.GetGroupAsync(new KlaviyoGroupRef(KlaviyoGroupKind.List, id), cancellationToken)
-                ?? await klaviyo.GetGroupAsync(new KlaviyoGroupRef(KlaviyoGroupKind.Segment, id), cancellationToken);
+            var group = await groups.ResolveAsync(id, cancellationToken);
             if (group?.ProfileCount is { } count)
             {
                 sum += count;
@@ -125,8 +125,7 @@ public sealed class PersonalizationPlanner(
         {
             return samples;
         }
-        var group = (await klaviyo.GetGroupAsync(new KlaviyoGroupRef(KlaviyoGroupKind.List, firstGroup), cancellationToken)
-            ?? await klaviyo.GetGroupAsync(new KlaviyoGroupRef(KlaviyoGroupKind.Segment, firstGroup), cancellationToken))?.Ref;
+        var group = (await groups.ResolveAsync(firstGroup, cancellationToken))?.Ref;
         if (group is null)
         {
             return samples;

@@ -26,6 +26,7 @@ public static class PersonalizationServiceCollectionExtensions
         services.AddSingleton<PersonalizationRunService>();
         services.AddSingleton<RunQueryService>();
         services.AddSingleton<PersonalizationPlanner>();
+        services.AddSingleton<GroupDirectory>();
 
         services.AddQuartz(_ => { });
         services.AddHostedService<RunRecovery>();

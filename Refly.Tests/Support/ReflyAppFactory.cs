@@ -25,6 +25,8 @@ public sealed class ReflyAppFactory : WebApplicationFactory<Program>
             ["ConnectionStrings:Refly"] = $"Data Source={Path.Combine(DataFolder, "refly.db")}",
             ["Automation:Tokens:0"] = AutomationToken,
             ["Logging:LogLevel:Default"] = "Warning",
+            // The demo seed tags an A/B campaign; tests that are not about the tag trigger must not see tag runs appear.
+            ["Triggers:PollInterval"] = "01:00:00",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
