@@ -8,6 +8,7 @@ public sealed class KlaviyoApiKeyValidator : AbstractValidator<string>
     public KlaviyoApiKeyValidator()
     {
         RuleFor(key => key)
+            .Cascade(CascadeMode.Stop)
             .NotEmpty().WithMessage("Enter the Klaviyo private API key.")
             .MaximumLength(200).WithMessage("That is too long for a Klaviyo API key.")
             .Must(key => key.StartsWith("pk_", StringComparison.Ordinal)).WithMessage("Klaviyo private API keys start with 'pk_'.")
