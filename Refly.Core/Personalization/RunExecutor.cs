@@ -37,6 +37,7 @@ public sealed class RunExecutor(
         {
             return;
         }
+        using var campaignScope = logger.BeginScope(new Dictionary<string, object> { ["CampaignId"] = run.CampaignKlaviyoId });
 
         if (run.State == RunState.Queued)
         {

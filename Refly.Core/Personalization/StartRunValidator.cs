@@ -29,7 +29,9 @@ public sealed class StartRunValidator : AbstractValidator<StartRunContext>
 {
     public StartRunValidator()
     {
+        // Stop at the first failure: the "removed" check must not run on a missing campaign (it threw: 500 for unknown ids).
         RuleFor(c => c.Campaign)
+            .Cascade(CascadeMode.Stop)
             .NotNull()
             .WithErrorCode(StartRunErrors.CampaignNotFound)
             .WithMessage(c => $"No campaign with id '{c.Request.CampaignId}' is known; it may not be synced from Klaviyo yet.")

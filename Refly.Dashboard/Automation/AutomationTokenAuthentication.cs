@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Refly.Core.Settings;
 
 namespace Refly.Dashboard.Automation;
 
@@ -16,12 +17,16 @@ public sealed class AutomationOptions
     public List<string> Tokens { get; set; } = [];
 }
 
-/// <summary>Authenticates automation API calls by <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
+/// <summary>
+/// Authenticates automation API calls by <c>Authorization: Bearer &lt;token&gt;</c>: a token from <c>Automation:Tokens</c>
+/// or an active token created in Settings (stored hashed). Never by cookie.
+/// </summary>
 internal sealed class AutomationTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptionsMonitor<AutomationOptions> automation)
+    IOptionsMonitor<AutomationOptions> automation,
+    SettingsService settings)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "AutomationToken";
@@ -34,17 +39,27 @@ internal sealed class AutomationTokenHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var presented = Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim());
+        var presentedToken = header["Bearer ".Length..].Trim();
+        if (settings.IsActiveAutomationToken(presentedToken))
+        {
+            return Task.FromResult(Success("settings token"));
+        }
+        var presented = Encoding.UTF8.GetBytes(presentedToken);
         foreach (var token in automation.CurrentValue.Tokens)
         {
             if (!string.IsNullOrEmpty(token) &&
                 CryptographicOperations.FixedTimeEquals(presented, Encoding.UTF8.GetBytes(token)))
             {
-                var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "automation")], SchemeName);
-                return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+                return Task.FromResult(Success("configured token"));
             }
         }
         return Task.FromResult(AuthenticateResult.Fail("Invalid automation token"));
+    }
+
+    private static AuthenticateResult Success(string source)
+    {
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "automation"), new Claim("token_source", source)], SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -1,4 +1,9 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Refly.Core.Accounts;
+using Refly.Core.Settings;
+using Refly.Dashboard.Accounts;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.FileProviders;
 using MudBlazor.Services;
@@ -46,18 +51,54 @@ internal static class DashboardHostingExtensions
         services.AddSingleton(provider => DemoModeInfo.From(provider.GetRequiredService<IConfiguration>()));
         services.AddKlaviyoSandbox(isEnabled: provider => provider.GetRequiredService<DemoModeInfo>().IsDemo);
         services.AddSingleton<OptionsKlaviyoConnection>();
-        services.AddSingleton<IKlaviyoConnection, DemoAwareKlaviyoConnection>();
+        services.AddSingleton<DemoAwareKlaviyoConnection>();
+        services.AddSingleton<IKlaviyoConnection>(provider => provider.GetRequiredService<DemoAwareKlaviyoConnection>());
         services.AddReflyCore(builder.Configuration);
+        services.AddAccounts(builder.Configuration);
+        services.AddSettings(builder.Configuration);
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddCascadingAuthenticationState();
         services.AddMudServices();
         services.AddScoped<BrowserTimeZone>();
         services.AddProblemDetails();
         services.AddOpenApi();
 
         services.AddOptions<AutomationOptions>().BindConfiguration(AutomationOptions.SectionName);
-        services.AddAuthentication()
-            .AddScheme<AuthenticationSchemeOptions, AutomationTokenHandler>(AutomationTokenHandler.SchemeName, _ => { });
+        AddSignIn(services);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestLimits.MaxRequestBodyBytes);
+    }
+
+    /// <summary>
+    /// Cookie sign-in (ASP.NET Core Identity) for pages and the Blazor hub, bearer tokens (never cookies) for the
+    /// automation API. The fallback policy makes every endpoint without its own rule require a signed-in user, so a
+    /// new page or endpoint is closed unless it says [AllowAnonymous].
+    /// </summary>
+    private static void AddSignIn(IServiceCollection services)
+    {
+        services.AddAuthentication(IdentityConstants.ApplicationScheme)
+            .AddScheme<AuthenticationSchemeOptions, AutomationTokenHandler>(AutomationTokenHandler.SchemeName, _ => { })
+            .AddIdentityCookies();
+        services.ConfigureApplicationCookie(cookie =>
+        {
+            cookie.Cookie.Name = "refly.auth";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            cookie.LoginPath = "/account/login";
+            cookie.LogoutPath = "/account/logout";
+            cookie.AccessDeniedPath = "/account/access-denied";
+            cookie.ReturnUrlParameter = "returnUrl";
+            cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+            cookie.SlidingExpiration = true;
+        });
+        services.AddAntiforgery(antiforgery =>
+        {
+            antiforgery.Cookie.HttpOnly = true;
+            antiforgery.Cookie.SameSite = SameSiteMode.Strict;
+            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
         services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(IdentityConstants.ApplicationScheme).RequireAuthenticatedUser().Build())
             .AddPolicy(AutomationApi.Policy, policy => policy
                 .AddAuthenticationSchemes(AutomationTokenHandler.SchemeName)
                 .RequireAuthenticatedUser());
@@ -66,6 +107,8 @@ internal static class DashboardHostingExtensions
     public static async Task<WebApplication> UseReflyDashboardAsync(this WebApplication app)
     {
         await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
+        await app.Services.GetRequiredService<AccountsMigrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
+        await app.Services.GetRequiredService<SettingsService>().LoadAsync(app.Lifetime.ApplicationStopping);
 
         if (!app.Environment.IsDevelopment())
         {
@@ -73,14 +116,17 @@ internal static class DashboardHostingExtensions
         }
         app.UseReflyOperations();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseMiddleware<SetupRedirectMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<ApiRequestLimitsMiddleware>();
         app.UseAntiforgery();
 
-        app.MapStaticAssets();
+        app.MapStaticAssets().AllowAnonymous();
         app.MapOpenApi();
         app.MapReflyOperations();
         app.MapAutomationApi();
+        app.MapAccountEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Refly.Core.Persistence;
+using Refly.Core.Settings;
 
 namespace Refly.Dashboard.Hosting;
 
@@ -10,16 +11,12 @@ namespace Refly.Dashboard.Hosting;
 /// </summary>
 public sealed record DataFolders(string ConnectionString, string DatabaseFile, string KeysFolder)
 {
-    public const string KeysFolderKey = "DataProtection:KeysFolder";
+    public const string KeysFolderKey = SettingsServiceCollectionExtensions.KeysFolderKey;
 
     public static DataFolders From(IConfiguration configuration)
     {
         var connectionString = PersistenceServiceCollectionExtensions.ResolveConnectionString(configuration);
         var databaseFile = Path.GetFullPath(new SqliteConnectionStringBuilder(connectionString).DataSource);
-        var keys = configuration[KeysFolderKey];
-        var keysFolder = string.IsNullOrWhiteSpace(keys)
-            ? Path.Combine(Path.GetDirectoryName(databaseFile)!, "keys")
-            : Path.GetFullPath(keys);
-        return new DataFolders(connectionString, databaseFile, keysFolder);
+        return new DataFolders(connectionString, databaseFile, SettingsServiceCollectionExtensions.KeyRingFolder(configuration));
     }
 }

@@ -1,4 +1,5 @@
 using Refly.Core.Klaviyo;
+using Refly.Core.Settings;
 using Refly.Dashboard.Sandbox;
 
 namespace Refly.Dashboard.Hosting;
@@ -9,11 +10,17 @@ public sealed record DemoModeInfo(bool IsDemo)
     public static DemoModeInfo From(IConfiguration configuration) => new(string.IsNullOrWhiteSpace(configuration["Klaviyo:ApiKey"]));
 }
 
-/// <summary>In demo mode the Klaviyo client talks to the sandbox; otherwise to the configured Klaviyo.</summary>
+/// <summary>
+/// Which Klaviyo the client talks to, read per request: a key saved in Settings (at the configured base URL) wins over
+/// <c>Klaviyo:ApiKey</c>, which wins over the demo sandbox.
+/// </summary>
 /// <remarks>The sandbox host starts before the scheduler, so the first sync already finds it.</remarks>
-public sealed class DemoAwareKlaviyoConnection(KlaviyoSandboxHost sandboxHost, OptionsKlaviyoConnection configured) : IKlaviyoConnection
+public sealed class DemoAwareKlaviyoConnection(KlaviyoSandboxHost sandboxHost, OptionsKlaviyoConnection configured, SettingsService settings) : IKlaviyoConnection
 {
-    public Uri BaseUrl => sandboxHost.Current?.BaseUrl ?? configured.BaseUrl;
+    public Uri BaseUrl => settings.StoredKlaviyoApiKey is not null ? configured.BaseUrl : sandboxHost.Current?.BaseUrl ?? configured.BaseUrl;
 
-    public string ApiKey => sandboxHost.Current?.ApiKey ?? configured.ApiKey;
+    public string ApiKey => settings.StoredKlaviyoApiKey ?? sandboxHost.Current?.ApiKey ?? configured.ApiKey;
+
+    /// <summary>Whether requests currently go to the built-in sandbox.</summary>
+    public bool UsesSandbox => settings.StoredKlaviyoApiKey is null && sandboxHost.Current is not null;
 }

@@ -23,11 +23,8 @@ internal static class OperationsHostingExtensions
         var configuration = builder.Configuration;
         var services = builder.Services;
 
-        var folders = DataFolders.From(configuration);
-        services.AddSingleton(folders);
-        services.AddDataProtection()
-            .PersistKeysToFileSystem(new DirectoryInfo(folders.KeysFolder))
-            .SetApplicationName("Refly");
+        // From the final configuration; Data Protection itself is registered once, by Core's AddSettings.
+        services.AddSingleton(provider => DataFolders.From(provider.GetRequiredService<IConfiguration>()));
 
         // Long enough for jobs to stop at their next await and save progress (Quartz waits for them); systemd's
         // TimeoutStopSec must be longer still.

@@ -53,8 +53,11 @@ public sealed class BrowserAppFixture : IAsyncLifetime
             status.LastError ?? "The first campaign sync did not finish.");
     }
 
-    /// <summary>A new browser context (its own Blazor circuit) with one page, 1440x900.</summary>
-    public async Task<IPage> NewPageAsync()
+    /// <summary>
+    /// A new browser context (its own Blazor circuit) with one page, 1440x900, signed in through the sign-in form
+    /// (as the factory's admin unless <paramref name="email"/> says otherwise; null: not signed in).
+    /// </summary>
+    public async Task<IPage> NewPageAsync(string? email = ReflyAppFactory.AdminEmail)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -63,7 +66,22 @@ public sealed class BrowserAppFixture : IAsyncLifetime
             TimezoneId = "UTC",
         });
         context.SetDefaultTimeout(ExpectTimeout);
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        if (email is not null)
+        {
+            await SignInAsync(page, email, ReflyAppFactory.Password);
+        }
+        return page;
+    }
+
+    /// <summary>Fills and submits the sign-in form; returns once the campaigns page has loaded.</summary>
+    public static async Task SignInAsync(IPage page, string email, string password)
+    {
+        await page.GotoAsync("/account/login");
+        await page.Locator("#email").FillAsync(email);
+        await page.Locator("#password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/marketing/campaigns$"));
     }
 
     public async Task DisposeAsync()

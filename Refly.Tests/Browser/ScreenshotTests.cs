@@ -65,7 +65,8 @@ public sealed class ScreenshotTests : IClassFixture<BrowserAppFixture>
         var blackFriday = await StartAsync("Black Friday early access (A/B)");
         var holiday = await StartAsync("Holiday gift guide (draft)");
         await ui.ExpectStateAsync("Black Friday early access (A/B)", "InProgress", "In Progress");
-        await Expect(ui.ProgressText("Black Friday early access (A/B)")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[1-9]\d*% · "));
+        // Two runs share Klaviyo's pacing and the suite runs in parallel: give the first write more than the default wait.
+        await Expect(ui.ProgressText("Black Friday early access (A/B)")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[1-9]\d*% · "), new() { Timeout = 90_000 });
         await ui.ExpectStateAsync("Holiday gift guide (draft)", "InProgress", "In Progress");
         store.Latency = TimeSpan.FromSeconds(3);
         await CancelAsync("Holiday gift guide (draft)");
@@ -82,15 +83,11 @@ public sealed class ScreenshotTests : IClassFixture<BrowserAppFixture>
         await Expect(ui.Page.GetByTestId("run-samples").Locator("tbody tr").First).ToBeVisibleAsync();
         await ui.Page.ScreenshotAsync(new() { Path = ScreenshotPath("run-details.png"), FullPage = true });
 
+        // Cancel while Klaviyo is still slow: with no latency the run could complete first (409 "nothing to cancel").
+        await CancelAsync("Black Friday early access (A/B)");
         store.Latency = TimeSpan.Zero;
         await WaitForStateAsync(holiday, "Cancelled");
-        // Leave no run behind for the other tests of this app; it may already have completed.
-        var id = (await CampaignAsync("Black Friday early access (A/B)")).GetProperty("id").GetString();
-        using (var cancel = await _api.DeleteAsync($"/api/v1/campaigns/{id}/personalization"))
-        {
-            Assert.True(cancel.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.Conflict, await cancel.Content.ReadAsStringAsync());
-        }
-        await WaitForAnyStateAsync(blackFriday, "Cancelled", "Completed");
+        await WaitForStateAsync(blackFriday, "Cancelled");
         await ui.Page.Context.CloseAsync();
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Refly.Core.Accounts;
 using Refly.Dashboard.Sandbox;
 
 namespace Refly.Tests.Support;
@@ -15,10 +16,22 @@ namespace Refly.Tests.Support;
 /// </summary>
 public sealed class ReflyAppFactory : WebApplicationFactory<Program>
 {
-    private readonly Dictionary<string, string?> _settings;
+    public const string AdminEmail = "admin@refly.test";
+    public const string MarketerEmail = "marketer@refly.test";
+    public const string Password = "test-password-0123";
 
-    public ReflyAppFactory(IDictionary<string, string?>? settings = null, string? dataFolder = null)
+    private readonly Dictionary<string, string?> _settings;
+    private readonly bool _createUsers;
+    private readonly Lock _usersLock = new();
+    private bool _usersCreated;
+
+    /// <param name="settings">Configuration that wins over appsettings.json.</param>
+    /// <param name="dataFolder">Folder of the SQLite file (a new temp folder when null).</param>
+    /// <param name="createUsers">Create <see cref="AdminEmail"/> (Admin) and <see cref="MarketerEmail"/> (Marketer) on start,
+    /// both with <see cref="Password"/>; false leaves the app in its first-start state (setup page).</param>
+    public ReflyAppFactory(IDictionary<string, string?>? settings = null, string? dataFolder = null, bool createUsers = true)
     {
+        _createUsers = createUsers;
         DataFolder = dataFolder ?? Directory.CreateTempSubdirectory("refly-test-").FullName;
         _settings = new Dictionary<string, string?>
         {
@@ -48,6 +61,7 @@ public sealed class ReflyAppFactory : WebApplicationFactory<Program>
         get
         {
             StartServer();
+            EnsureUsers();
             var addresses = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
             return new Uri(addresses.First());
         }
@@ -62,6 +76,66 @@ public sealed class ReflyAppFactory : WebApplicationFactory<Program>
             client.DefaultRequestHeaders.Authorization = new("Bearer", bearerToken);
         }
         return client;
+    }
+
+    /// <summary>An HttpClient with a cookie jar, signed in through the real sign-in form (antiforgery token included).</summary>
+    public async Task<HttpClient> CreateSignedInClientAsync(string email = AdminEmail, string password = Password)
+    {
+        var client = CreateCookieClient();
+        var response = await SignInAsync(client, email, password);
+        if (response.StatusCode != System.Net.HttpStatusCode.Redirect || response.Headers.Location?.ToString().Contains("/account/login", StringComparison.Ordinal) == true)
+        {
+            throw new InvalidOperationException($"Sign-in as {email} failed: {(int)response.StatusCode} {response.Headers.Location}");
+        }
+        return client;
+    }
+
+    /// <summary>An HttpClient with its own cookie jar that does not follow redirects.</summary>
+    public HttpClient CreateCookieClient() =>
+        new(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer(), AllowAutoRedirect = false, UseCookies = true })
+        {
+            BaseAddress = ServerAddress,
+        };
+
+    /// <summary>Posts the sign-in form as a browser would; the answer is a redirect on success, the form again on failure.</summary>
+    public static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string email, string password)
+    {
+        var form = await client.GetStringAsync("/account/login");
+        return await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "sign-in",
+            ["__RequestVerificationToken"] = AntiforgeryToken(form),
+            ["Input.Email"] = email,
+            ["Input.Password"] = password,
+        }));
+    }
+
+    /// <summary>The antiforgery token of the first form in <paramref name="html"/>.</summary>
+    public static string AntiforgeryToken(string html)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"");
+        return match.Success ? System.Net.WebUtility.HtmlDecode(match.Groups[1].Value) : throw new InvalidOperationException("The page has no antiforgery token.");
+    }
+
+    private void EnsureUsers()
+    {
+        lock (_usersLock)
+        {
+            if (!_createUsers || _usersCreated)
+            {
+                return;
+            }
+            var accounts = Services.GetRequiredService<AccountService>();
+            foreach (var (email, role) in new[] { (AdminEmail, Roles.Admin), (MarketerEmail, Roles.Marketer) })
+            {
+                var result = accounts.CreateUserAsync(new NewUser(email, Password, role)).GetAwaiter().GetResult();
+                if (!result.Succeeded && !result.Errors.Any(e => e.Contains("already taken", StringComparison.OrdinalIgnoreCase)))
+                {
+                    throw new InvalidOperationException($"Could not create {email}: {string.Join("; ", result.Errors)}");
+                }
+            }
+            _usersCreated = true;
+        }
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

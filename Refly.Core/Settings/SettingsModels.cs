@@ -1,0 +1,44 @@
+namespace Refly.Core.Settings;
+
+/// <summary>One stored setting; secret values are Data Protection ciphertext, never clear text.</summary>
+public sealed class StoredSetting
+{
+    public required string Key { get; set; }
+
+    public required string Value { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>An automation API token: only its SHA-256 hash is stored; the token itself is shown once.</summary>
+public sealed class AutomationTokenRecord
+{
+    public Guid Id { get; set; }
+
+    public required string Name { get; set; }
+
+    /// <summary>Lower-case hex SHA-256 of the token.</summary>
+    public required string Hash { get; set; }
+
+    /// <summary>The token's last characters, so an admin can tell tokens apart.</summary>
+    public required string Hint { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? RevokedAt { get; set; }
+}
+
+/// <summary>An automation token as the Settings page lists it (never the token).</summary>
+public sealed record AutomationTokenView(Guid Id, string Name, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+
+/// <summary>A token just created: <see cref="Token"/> is shown to the admin once and not kept.</summary>
+public sealed record CreatedAutomationToken(AutomationTokenView View, string Token);
+
+/// <summary>Outcome of "Test connection".</summary>
+public sealed record ConnectionTestResult(bool Succeeded, string Message);
+
+/// <summary>Outcome of a save: the reasons when refused.</summary>
+public sealed record SettingsResult(bool Succeeded, IReadOnlyList<string> Errors)
+{
+    public static SettingsResult Ok { get; } = new(true, []);
+}

@@ -1,0 +1,199 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using FluentValidation;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Refly.Core.Accounts;
+using Refly.Core.Klaviyo;
+
+namespace Refly.Core.Settings;
+
+/// <summary>
+/// Settings saved in the UI. Secrets are encrypted with ASP.NET Core Data Protection before they reach SQLite and
+/// are never logged; the decrypted Klaviyo key stays in memory for <see cref="StoredKlaviyoApiKey"/>, which the
+/// Klaviyo connection reads on every request. Call <see cref="LoadAsync"/> once at start (after migrations).
+/// </summary>
+public sealed class SettingsService(
+    IDbContextFactory<AccountsDbContext> contexts,
+    IDataProtectionProvider dataProtection,
+    TimeProvider time,
+    ILogger<SettingsService> logger)
+{
+    /// <summary>Setting key of the Klaviyo private API key (secret).</summary>
+    public const string KlaviyoApiKeySetting = "Klaviyo:ApiKey";
+
+    private static readonly KlaviyoApiKeyValidator _keyValidator = new();
+    private static readonly AutomationTokenNameValidator _tokenNameValidator = new();
+    private readonly IDataProtector _protector = dataProtection.CreateProtector("Refly.Settings.Secrets.v1");
+    private readonly ConcurrentDictionary<string, Guid> _activeTokenHashes = new(StringComparer.Ordinal);
+    private volatile string? _klaviyoApiKey;
+
+    /// <summary>The Klaviyo key saved in Settings, or null (then configuration or the demo sandbox applies).</summary>
+    public string? StoredKlaviyoApiKey => _klaviyoApiKey;
+
+    /// <summary>The stored key masked for display (e.g. <c>pk_••••••••3f2a</c>), or null.</summary>
+    public string? MaskedKlaviyoApiKey => Mask(_klaviyoApiKey);
+
+    /// <summary>Reads the stored key and the active token hashes into memory.</summary>
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var stored = await db.Settings.AsNoTracking().FirstOrDefaultAsync(s => s.Key == KlaviyoApiKeySetting, cancellationToken);
+        _klaviyoApiKey = null;
+        if (stored is not null)
+        {
+            try
+            {
+                _klaviyoApiKey = _protector.Unprotect(stored.Value);
+            }
+            catch (CryptographicException ex)
+            {
+                // The key ring beside the database was lost or replaced: the secret cannot be recovered, only re-entered.
+                logger.LogError(ex, "The stored Klaviyo API key cannot be decrypted (data protection keys changed); enter it again in Settings");
+            }
+        }
+        _activeTokenHashes.Clear();
+        foreach (var token in await db.AutomationTokens.AsNoTracking().Where(t => t.RevokedAt == null).ToListAsync(cancellationToken))
+        {
+            _activeTokenHashes[token.Hash] = token.Id;
+        }
+    }
+
+    /// <summary>Validates, encrypts and stores the Klaviyo key; it applies to the next Klaviyo request.</summary>
+    public async Task<SettingsResult> SaveKlaviyoApiKeyAsync(string? apiKey, CancellationToken cancellationToken)
+    {
+        var key = apiKey?.Trim() ?? "";
+        var validation = await _keyValidator.ValidateAsync(key, cancellationToken);
+        if (!validation.IsValid)
+        {
+            return new SettingsResult(false, validation.Errors.Select(e => e.ErrorMessage).ToList());
+        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await db.Settings.FirstOrDefaultAsync(s => s.Key == KlaviyoApiKeySetting, cancellationToken);
+        var protectedValue = _protector.Protect(key);
+        if (row is null)
+        {
+            db.Settings.Add(new StoredSetting { Key = KlaviyoApiKeySetting, Value = protectedValue, UpdatedAt = time.GetUtcNow() });
+        }
+        else
+        {
+            row.Value = protectedValue;
+            row.UpdatedAt = time.GetUtcNow();
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        _klaviyoApiKey = key;
+        logger.LogInformation("Klaviyo API key changed in Settings");
+        return SettingsResult.Ok;
+    }
+
+    /// <summary>Forgets the stored key: configuration (or the demo sandbox) applies again.</summary>
+    public async Task RemoveKlaviyoApiKeyAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Settings.Where(s => s.Key == KlaviyoApiKeySetting).ExecuteDeleteAsync(cancellationToken);
+        _klaviyoApiKey = null;
+        logger.LogInformation("Klaviyo API key removed from Settings");
+    }
+
+    /// <summary>Whether <paramref name="token"/> is an active token created in Settings.</summary>
+    public bool IsActiveAutomationToken(string token) =>
+        !string.IsNullOrEmpty(token) && _activeTokenHashes.ContainsKey(HashToken(token));
+
+    /// <summary>Creates a token; the clear token is returned once and only its hash is stored.</summary>
+    public async Task<(CreatedAutomationToken? Created, SettingsResult Result)> CreateAutomationTokenAsync(string? name, CancellationToken cancellationToken)
+    {
+        var trimmed = name?.Trim() ?? "";
+        var validation = await _tokenNameValidator.ValidateAsync(trimmed, cancellationToken);
+        if (!validation.IsValid)
+        {
+            return (null, new SettingsResult(false, validation.Errors.Select(e => e.ErrorMessage).ToList()));
+        }
+        var token = "refly_" + Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var record = new AutomationTokenRecord
+        {
+            Id = Guid.NewGuid(),
+            Name = trimmed,
+            Hash = HashToken(token),
+            Hint = token[^4..],
+            CreatedAt = time.GetUtcNow(),
+        };
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.AutomationTokens.Add(record);
+        await db.SaveChangesAsync(cancellationToken);
+        _activeTokenHashes[record.Hash] = record.Id;
+        logger.LogInformation("Automation token {TokenId} created", record.Id);
+        return (new CreatedAutomationToken(ToView(record), token), SettingsResult.Ok);
+    }
+
+    /// <summary>Revokes a token at once; a revoked token is kept (listed as revoked) but never accepted again.</summary>
+    public async Task<bool> RevokeAutomationTokenAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var record = await db.AutomationTokens.FirstOrDefaultAsync(t => t.Id == id, cancellationToken);
+        if (record is null || record.RevokedAt is not null)
+        {
+            return false;
+        }
+        record.RevokedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        _activeTokenHashes.TryRemove(record.Hash, out _);
+        logger.LogInformation("Automation token {TokenId} revoked", record.Id);
+        return true;
+    }
+
+    /// <summary>All tokens created in Settings, newest first.</summary>
+    public async Task<IReadOnlyList<AutomationTokenView>> ListAutomationTokensAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var records = await db.AutomationTokens.AsNoTracking().ToListAsync(cancellationToken);
+        return records.OrderByDescending(r => r.CreatedAt).Select(ToView).ToList();
+    }
+
+    internal static string? Mask(string? secret) =>
+        secret is null ? null : secret.Length <= 8 ? "••••••••" : $"{secret[..3]}••••••••{secret[^4..]}";
+
+    private static AutomationTokenView ToView(AutomationTokenRecord r) => new(r.Id, r.Name, r.Hint, r.CreatedAt, r.RevokedAt);
+
+    private static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
+
+/// <summary>"Test connection": asks Klaviyo for the account behind the current key, with a bounded wait.</summary>
+public sealed class KlaviyoConnectionTester(IKlaviyoClient client, IKlaviyoConnection connection, ILogger<KlaviyoConnectionTester> logger)
+{
+    /// <summary>How long "Test connection" waits before saying Klaviyo did not answer.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    public async Task<ConnectionTestResult> TestAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Timeout);
+        var host = connection.BaseUrl.Authority;
+        try
+        {
+            var account = await client.GetAccountAsync(timeout.Token);
+            var name = string.IsNullOrWhiteSpace(account.OrganizationName) ? "(no organization name)" : account.OrganizationName;
+            return new ConnectionTestResult(true, $"Connected to Klaviyo account {name} ({account.Id}) at {host}.");
+        }
+        catch (KlaviyoAuthenticationException)
+        {
+            return new ConnectionTestResult(false, $"Klaviyo rejected the API key ({host}).");
+        }
+        catch (KlaviyoException ex)
+        {
+            logger.LogWarning("Test connection failed: {Error}", ex.Message);
+            return new ConnectionTestResult(false, $"Klaviyo at {host} answered with an error: {ex.Message}");
+        }
+        catch (HttpRequestException ex)
+        {
+            return new ConnectionTestResult(false, $"Could not reach Klaviyo at {host}: {ex.Message}");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new ConnectionTestResult(false, $"Klaviyo at {host} did not answer within {Timeout.TotalSeconds:0} seconds.");
+        }
+    }
+}
