@@ -69,11 +69,12 @@ internal static class OperationsHostingExtensions
         }
     }
 
+    /// <summary>/health stays open to anonymous callers (load balancers, systemd watchdogs); it shows no secrets.</summary>
     public static void MapReflyOperations(this WebApplication app) =>
         app.MapHealthChecks(HealthPath, new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
         {
             ResponseWriter = HealthResponseWriter.WriteAsync,
-        });
+        }).AllowAnonymous();
 
     /// <summary>
     /// Metrics and traces are exported over OTLP only when an endpoint is configured (<c>OpenTelemetry:Endpoint</c> or

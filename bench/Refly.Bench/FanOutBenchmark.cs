@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Refly.Core.Accounts;
 using Refly.Core.Campaigns;
 using Refly.Core.Personalization;
 using Refly.Dashboard.Sandbox;
@@ -23,6 +24,8 @@ internal static class FanOutBenchmark
 {
     private const int Campaigns = 20;
     private const string NamePrefix = "Fan-out";
+    private const string BenchEmail = "bench@refly.test";
+    private const string BenchPassword = "bench-password-0123";
 
     public static async Task<string> RunAsync(int circuits, TimeSpan duration)
     {
@@ -37,11 +40,22 @@ internal static class FanOutBenchmark
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         });
+        // One signed-in browser context: every page is its own Blazor circuit sharing the sign-in cookie.
+        await app.Services.GetRequiredService<AccountService>().CreateUserAsync(new NewUser(BenchEmail, BenchPassword, Roles.Admin));
+        var context = await browser.NewContextAsync(new() { BaseURL = baseUrl.ToString() });
+        var signIn = await context.NewPageAsync();
+        await signIn.GotoAsync("account/login");
+        await signIn.Locator("#email").FillAsync(BenchEmail);
+        await signIn.Locator("#password").FillAsync(BenchPassword);
+        await signIn.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await signIn.WaitForURLAsync("**/marketing/campaigns");
+        await signIn.CloseAsync();
+
         var pages = new List<IPage>();
         for (var i = 0; i < circuits; i++)
         {
-            var page = await browser.NewPageAsync();
-            await page.GotoAsync(new Uri(baseUrl, "marketing/campaigns").ToString());
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(new Uri(baseUrl, "marketing/campaigns").ToString(), new() { Timeout = 120_000 });
             // Typing only works once the circuit is interactive: retry until the filter shows the 20 rows.
             var rows = page.Locator("[data-written]");
             for (var attempt = 0; attempt < 60 && await rows.CountAsync() < Campaigns; attempt++)

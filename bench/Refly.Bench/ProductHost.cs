@@ -24,7 +24,7 @@ internal sealed class ProductHost : IAsyncDisposable
 
     public T Get<T>() where T : notnull => _host.Services.GetRequiredService<T>();
 
-    public static async Task<ProductHost> StartAsync(SandboxProcess sandbox, double rateLimitScale)
+    public static async Task<ProductHost> StartAsync(SandboxProcess sandbox, double rateLimitScale, int readConcurrency = 8)
     {
         var folder = Directory.CreateTempSubdirectory("refly-bench-").FullName;
         var builder = Host.CreateApplicationBuilder();
@@ -35,6 +35,7 @@ internal sealed class ProductHost : IAsyncDisposable
             ["Klaviyo:ApiKey"] = sandbox.ApiKey,
             ["Klaviyo:RateLimitScale"] = rateLimitScale.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Klaviyo:SyncInterval"] = "01:00:00",
+            ["Personalization:ReadConcurrency"] = readConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.Logging.ClearProviders();
         builder.Services.AddReflyCore(builder.Configuration);

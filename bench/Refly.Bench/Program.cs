@@ -26,10 +26,10 @@ Line("");
 Line("| scenario | contacts | latency | limits | contacts/s | of ceiling | wall time | requests (profiles pages / imports / import polls / other) | 429s | retries | peak working set |");
 Line("| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |");
 
-async Task RunScenarioAsync(string name, long size, int latencyMs, double multiplier, int importDelayMs, bool converted)
+async Task RunScenarioAsync(string name, long size, int latencyMs, double multiplier, int importDelayMs, bool converted, int readConcurrency = 8)
 {
     await using var sandbox = await SandboxProcess.StartAsync(new SandboxSettings(multiplier, latencyMs, importDelayMs, [size]), CancellationToken.None);
-    await using var host = await ProductHost.StartAsync(sandbox, multiplier);
+    await using var host = await ProductHost.StartAsync(sandbox, multiplier, readConcurrency);
     var stats = host.Get<KlaviyoClientStats>();
     var before = stats.Snapshot();
     GC.Collect();
