@@ -76,7 +76,7 @@ public sealed class SecurityBrowserTests : IClassFixture<BrowserAppFixture>
         await page.GetByTestId("save-klaviyo-key").ClickAsync();
         await Expect(page.GetByTestId("klaviyo-key-error")).ToContainTextAsync("start with 'pk_'");
 
-        const string key = "pk_browsertestkey0123456789abcd";
+        const string key = "pk_browser_test_key_0123_abcd";
         await input.FillAsync(key);
         await page.GetByTestId("save-klaviyo-key").ClickAsync();
         await Expect(page.GetByTestId("klaviyo-key-status")).ToContainTextAsync("pk_••••••••abcd");

@@ -49,7 +49,7 @@ public sealed class CampaignsPageStatesTests : MudTestContext
     public async Task SyncFailing_ShowsTheErrorLive()
     {
         // A revoked key: Klaviyo answers 401, which is not retried, so the failure is immediate.
-        await using var host = await StartCoreAsync(new Dictionary<string, string?> { ["Klaviyo:ApiKey"] = "pk_revoked0000000000000000000000000" });
+        await using var host = await StartCoreAsync(new Dictionary<string, string?> { ["Klaviyo:ApiKey"] = "pk_revoked_0000_0000_0000_0000" });
         var page = Render<CampaignsPage>();
 
         try

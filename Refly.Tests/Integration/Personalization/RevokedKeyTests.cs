@@ -22,7 +22,7 @@ public sealed class RevokedKeyTests
 
         // Revoke: from now on every request carries a key the sandbox rejects (401), as after a revocation in Klaviyo.
         var configuration = (IConfigurationRoot)host.Services.GetRequiredService<IConfiguration>();
-        configuration["Klaviyo:ApiKey"] = "pk_revokedkey00000000000000000000";
+        configuration["Klaviyo:ApiKey"] = "pk_revoked_key_0000_0000_0000";
         configuration.Reload();
 
         var failed = await RunScenario.WaitForStateAsync(host, run.Id, RunState.Failed, TimeSpan.FromSeconds(60));

@@ -41,7 +41,7 @@ public sealed class SettingsSecurityTests
         Assert.Null(settings.StoredKlaviyoApiKey);
 
         // A stored (wrong) key wins over configuration: Klaviyo now rejects it.
-        const string wrongKey = "pk_storedwrongkey0123456789abcdef";
+        const string wrongKey = "pk_stored_wrong_key_0123_abcdef";
         Assert.True((await settings.SaveKlaviyoApiKeyAsync(wrongKey, CancellationToken.None)).Succeeded);
         var rejected = await tester.TestAsync(CancellationToken.None);
         Assert.False(rejected.Succeeded);
