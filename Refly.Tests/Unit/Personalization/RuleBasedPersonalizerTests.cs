@@ -208,32 +208,6 @@ public sealed class RuleBasedPersonalizerTests
         Assert.Equal(requests.Select(r => _personalizer.Personalize(r)), results);
     }
 
-    [Fact]
-    public void Personalize_IsFastEnough()
-    {
-        var requests = Enumerable.Range(0, 10_000).Select(i => Request(SampleProfile(i))).ToArray();
-        foreach (var r in requests.AsSpan(0, 500))
-        {
-            _personalizer.Personalize(r);
-        }
-
-        var best = double.MaxValue;
-        for (var round = 0; round < 3; round++)
-        {
-            var sw = Stopwatch.StartNew();
-            foreach (var r in requests)
-            {
-                _personalizer.Personalize(r);
-            }
-
-            best = Math.Min(best, sw.Elapsed.TotalSeconds);
-        }
-
-        var perSecond = requests.Length / best;
-        // The target is 50,000/s on one core in Release; this bound leaves room for Debug builds and busy CI.
-        Assert.True(perSecond >= 20_000, $"{perSecond:N0} profiles/s");
-    }
-
     internal static KlaviyoProfile SampleProfile(int i)
     {
         string[] names = ["Anna", "ben", "Chloé", "DMITRI", "", "Eve", "Fatima", "Gus"];
