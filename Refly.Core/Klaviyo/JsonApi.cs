@@ -37,7 +37,8 @@ internal static class JsonApi
             return null;
         }
 
-        return RequireObject(value, $"{what}.{name}");
+        // The context string is built only when the value is wrong: this runs for every profile of every page.
+        return value.ValueKind == JsonValueKind.Object ? value : RequireObject(value, $"{what}.{name}");
     }
 
     public static JsonElement RequireArray(JsonElement parent, string name, string what)

@@ -177,6 +177,8 @@ public sealed class AudiencePipeline(
         var lastCampaignCheck = new StrongBox<long>(time.GetUtcNow().Ticks);
         string? stopReason = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await using var claims = new GroupCommitClaims(
+            (profiles, token) => InsertContactsAsync(run.Id, profiles.Select(p => (p.Id, p.Email)), RunContactState.Pending, token), stop.Token);
 
         async Task WorkerAsync()
         {
@@ -197,7 +199,7 @@ public sealed class AudiencePipeline(
                     await CheckCampaignStillExistsAsync(run.CampaignKlaviyoId, lastCampaignCheck, stop.Token);
 
                     var page = await klaviyo.GetGroupProfilesPageAsync(group, cursor, window, stop.Token);
-                    var fresh = await ClaimNewContactsAsync(run.Id, page.Items, stop.Token);
+                    var fresh = await claims.ClaimAsync(page.Items, stop.Token);
                     var work = await PersonalizeAsync(fresh, run.Originals, campaignName, stop.Token);
                     cursor = page.NextCursor;
                     await pages.WriteAsync(work with { SourceIndex = index, CursorAfter = cursor }, stop.Token);
@@ -258,29 +260,6 @@ public sealed class AudiencePipeline(
     }
 
     /// <summary>
-    /// Claims the page's contacts for this run: a contact already known (excluded, written, or claimed by another
-    /// stream of an overlapping list) is skipped. INSERT OR IGNORE in one transaction makes the claim atomic even with
-    /// several streams reading overlapping lists at once.
-    /// </summary>
-    private async Task<List<KlaviyoProfile>> ClaimNewContactsAsync(Guid runId, IReadOnlyList<KlaviyoProfile> profiles, CancellationToken cancellationToken)
-    {
-        var fresh = new List<KlaviyoProfile>(profiles.Count);
-        if (profiles.Count == 0)
-        {
-            return fresh;
-        }
-        var inserted = await InsertContactsAsync(runId, profiles.Select(p => (p.Id, p.Email)), RunContactState.Pending, cancellationToken);
-        foreach (var profile in profiles)
-        {
-            if (inserted.Remove(profile.Id))
-            {
-                fresh.Add(profile);
-            }
-        }
-        return fresh;
-    }
-
-    /// <summary>
     /// Inserts the contacts not yet known to the run in one statement (INSERT OR IGNORE ... RETURNING); a contact already
     /// known keeps its state. Returns the ids actually inserted.
     /// </summary>
@@ -310,6 +289,28 @@ public sealed class AudiencePipeline(
     }
 
     private sealed record ContactRow(string Id, string? Email);
+
+    /// <summary>
+    /// Moves a batch's contacts (up to 10,000) to <paramref name="state"/> in one statement; the ids travel as one JSON
+    /// parameter because an IN list of 10,000 parameters would be compiled into a new SQL text for every batch size.
+    /// </summary>
+    private async Task SetContactStatesAsync(Guid runId, IReadOnlyCollection<string> profileIds, RunContactState state, CancellationToken cancellationToken)
+    {
+        if (profileIds.Count == 0)
+        {
+            return;
+        }
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            "UPDATE RunContacts SET State = $state WHERE RunId = $run AND ProfileId IN (SELECT value FROM json_each($ids))";
+        command.Parameters.Add(new SqliteParameter("$run", SqliteType.Text) { Value = runId });
+        command.Parameters.AddWithValue("$state", (int)state);
+        command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(profileIds, _jsonOptions));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     private async Task<PageWork> PersonalizeAsync(
         List<KlaviyoProfile> profiles, List<MessageSnapshot> messages, string campaignName, CancellationToken cancellationToken)
@@ -505,21 +506,8 @@ public sealed class AudiencePipeline(
     /// <summary>Marks the batch's contacts, moves the checkpoint past its pages and saves the counts, in one step per batch.</summary>
     private async Task<bool> ConfirmAsync(Guid runId, Batch batch, BatchResult result, CancellationToken cancellationToken)
     {
-        await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
-        {
-            if (result.Written.Count > 0)
-            {
-                var written = result.Written;
-                await db.RunContacts.Where(c => c.RunId == runId && written.Contains(c.ProfileId))
-                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.State, RunContactState.Written), cancellationToken);
-            }
-            if (result.Failed.Count > 0)
-            {
-                var failed = result.Failed;
-                await db.RunContacts.Where(c => c.RunId == runId && failed.Contains(c.ProfileId))
-                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.State, RunContactState.Failed), cancellationToken);
-            }
-        }
+        await SetContactStatesAsync(runId, result.Written, RunContactState.Written, cancellationToken);
+        await SetContactStatesAsync(runId, result.Failed, RunContactState.Failed, cancellationToken);
 
         var updated = await store.UpdateAsync(runId, _inProgress, run =>
         {

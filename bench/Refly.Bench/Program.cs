@@ -13,6 +13,9 @@ if (args.Length > 0 && args[0] == "sandbox")
 // Usage: dotnet run -c Release --project bench/Refly.Bench [-- --quick] [--out FILE]
 var quick = args.Contains("--quick");
 var outFile = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault();
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+const double VeryLargeScale = 2;
+const int VeryLargeStreams = 16;
 const double CeilingPerSecond = 750.0 * 100 / 60; // get_profiles_for_list steady 750/m x 100 profiles a page
 var report = new StringBuilder();
 void Line(string text)
@@ -23,8 +26,10 @@ void Line(string text)
 
 Line($"Refly benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
 Line("");
-Line("| scenario | contacts | latency | limits | contacts/s | of ceiling | wall time | requests (profiles pages / imports / import polls / other) | 429s | retries | peak working set |");
-Line("| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |");
+Line("| scenario | contacts | latency | limits | contacts/s | of ceiling | wall time | requests (profiles pages / imports / import polls / other) | 429s | retries | peak working set | CPU: Refly / sandbox |");
+Line("| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |");
+
+bool Selected(string key) => only is null || only.Split(',').Contains(key);
 
 async Task RunScenarioAsync(string name, long size, int latencyMs, double multiplier, int importDelayMs, bool converted, int readConcurrency = 8)
 {
@@ -34,10 +39,14 @@ async Task RunScenarioAsync(string name, long size, int latencyMs, double multip
     var before = stats.Snapshot();
     GC.Collect();
     using var sampler = new WorkingSetSampler();
+    var productCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var sandboxCpuBefore = sandbox.ProcessorTime;
     var wall = Stopwatch.StartNew();
     var run = await host.StartRunAsync(sandbox.CampaignsBySize[size]);
     var done = await host.WaitForAsync(run.Id, r => r.State is RunState.Completed or RunState.Failed, TimeSpan.FromHours(2));
     wall.Stop();
+    var productCpu = (Process.GetCurrentProcess().TotalProcessorTime - productCpuBefore).TotalSeconds;
+    var sandboxCpu = (sandbox.ProcessorTime - sandboxCpuBefore).TotalSeconds;
     if (done.State != RunState.Completed || done.Written != size)
     {
         throw new InvalidOperationException($"{name}: run ended {done.State} with {done.Written:N0} of {size:N0} written ({done.Error}).");
@@ -57,7 +66,7 @@ async Task RunScenarioAsync(string name, long size, int latencyMs, double multip
     var limits = multiplier == 1 ? "Klaviyo's" : converted ? $"x{multiplier:0.##}, converted back" : $"x{multiplier:0.##} (lifted)";
     var ofCeiling = multiplier >= 100 ? $"{rate / CeilingPerSecond:0.#}x" : $"{reported / CeilingPerSecond:P0}";
     Line(string.Create(CultureInfo.InvariantCulture,
-        $"| {name} | {size:N0} | {latencyMs} ms | {limits} | {reported:N0} | {ofCeiling} | {wall.Elapsed.TotalSeconds:0.0} s | {pages:N0} / {imports:N0} / {polls:N0} / {total - pages - imports - polls:N0} | {throttled} ({(total == 0 ? 0 : 100.0 * throttled / total):0.##}%) | {retries} | {sampler.PeakMegabytes:0} MB |"));
+        $"| {name} | {size:N0} | {latencyMs} ms | {limits} | {reported:N0} | {ofCeiling} | {wall.Elapsed.TotalSeconds:0.0} s | {pages:N0} / {imports:N0} / {polls:N0} / {total - pages - imports - polls:N0} | {throttled} ({(total == 0 ? 0 : 100.0 * throttled / total):0.##}%) | {retries} | {sampler.PeakMegabytes:0} MB | {productCpu:0} s / {sandboxCpu:0} s |"));
 }
 
 async Task CancelScenarioAsync(int repetitions)
@@ -107,13 +116,35 @@ else if (quick)
 }
 else
 {
-    await RunScenarioAsync("small", 10_000, 250, 1, 2000, converted: false);
-    await RunScenarioAsync("large", 200_000, 250, 1, 2000, converted: false);
-    await RunScenarioAsync("very large", 1_000_000, 250, 5, 2000, converted: true);
-    await RunScenarioAsync("pipeline only (limits and latency lifted)", 200_000, 0, 1000, 0, converted: false);
-    await RunScenarioAsync("large, limits x10", 200_000, 250, 10, 2000, converted: false);
-    await CancelScenarioAsync(5);
-    await FanOutAsync([1, 10, 50], TimeSpan.FromSeconds(20));
+    // --only small,large,1m,pipeline,x10,cancel,fanout runs a subset.
+    if (Selected("small"))
+    {
+        await RunScenarioAsync("small", 10_000, 250, 1, 2000, converted: false);
+    }
+    if (Selected("large"))
+    {
+        await RunScenarioAsync("large", 200_000, 250, 1, 2000, converted: false);
+    }
+    if (Selected("1m"))
+    {
+        await RunScenarioAsync("very large", 1_000_000, 250, VeryLargeScale, 2000, converted: true, readConcurrency: VeryLargeStreams);
+    }
+    if (Selected("pipeline"))
+    {
+        await RunScenarioAsync("pipeline only (limits and latency lifted)", 200_000, 0, 1000, 0, converted: false);
+    }
+    if (Selected("x10"))
+    {
+        await RunScenarioAsync("large, limits x10", 200_000, 250, 10, 2000, converted: false, readConcurrency: 24);
+    }
+    if (Selected("cancel"))
+    {
+        await CancelScenarioAsync(5);
+    }
+    if (Selected("fanout"))
+    {
+        await FanOutAsync([1, 10, 50], TimeSpan.FromSeconds(20));
+    }
 }
 
 if (outFile is not null)

@@ -27,6 +27,16 @@ internal sealed class SandboxProcess : IAsyncDisposable
     /// <summary>Campaign id per audience size (one Draft campaign with one message and one list each).</summary>
     public IReadOnlyDictionary<long, string> CampaignsBySize { get; }
 
+    /// <summary>CPU time the sandbox process has used so far.</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public static async Task<SandboxProcess> StartAsync(SandboxSettings settings, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!)
@@ -35,6 +45,11 @@ internal sealed class SandboxProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            // Started as `dotnet Refly.Bench.dll`: the child needs the assembly path too.
+            start.ArgumentList.Add(typeof(SandboxProcess).Assembly.Location);
+        }
         foreach (var argument in settings.ToArguments())
         {
             start.ArgumentList.Add(argument);
