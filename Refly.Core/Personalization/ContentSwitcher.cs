@@ -63,7 +63,7 @@ public sealed class ContentSwitcher(IKlaviyoClient klaviyo, CampaignEditor edito
     /// the original as default, the template becomes a clone with the personalized block. Fills
     /// <see cref="MessageSnapshot.PersonalizedTemplateId"/>.
     /// </summary>
-    public Task SwitchAsync(string campaignId, IReadOnlyList<MessageSnapshot> originals, CancellationToken cancellationToken) =>
+    public Task SwitchAsync(string campaignId, IReadOnlyList<MessageSnapshot> originals, RevertRecord revert, CancellationToken cancellationToken) =>
         editor.EditAsync(campaignId, async (campaign, ct) =>
         {
             foreach (var original in originals)
@@ -84,10 +84,10 @@ public sealed class ContentSwitcher(IKlaviyoClient klaviyo, CampaignEditor edito
                     await klaviyo.AssignTemplateAsync(original.MessageId, original.PersonalizedTemplateId, ct);
                 }
             }
-        }, cancellationToken);
+        }, revert, cancellationToken);
 
     /// <summary>Puts the original subject, preview text and template back on every snapshotted message.</summary>
-    public Task RestoreAsync(string campaignId, IReadOnlyList<MessageSnapshot> originals, CancellationToken cancellationToken) =>
+    public Task RestoreAsync(string campaignId, IReadOnlyList<MessageSnapshot> originals, RevertRecord revert, CancellationToken cancellationToken) =>
         editor.EditAsync(campaignId, async (campaign, ct) =>
         {
             foreach (var original in originals)
@@ -98,7 +98,7 @@ public sealed class ContentSwitcher(IKlaviyoClient klaviyo, CampaignEditor edito
                     await AssignOriginalTemplateAsync(campaign, original, ct);
                 }
             }
-        }, cancellationToken);
+        }, revert, cancellationToken);
 
     /// <summary>Deletes the personalized template clones (after a restore).</summary>
     public async Task DeletePersonalizedTemplatesAsync(IReadOnlyList<MessageSnapshot> originals, CancellationToken cancellationToken)

@@ -84,6 +84,15 @@ public sealed class RunCheckpoint
 
     /// <summary>Clean-up has restored the messages' original content (or found nothing to restore).</summary>
     public bool ContentRestored { get; set; }
+
+    /// <summary>
+    /// The switch of the messages has begun: some may be switched even though <see cref="PersonalizationRun.ContentSwitched"/>
+    /// is not saved yet (a cancel or a crash mid-switch), so a clean-up must restore them.
+    /// </summary>
+    public bool SwitchStarted { get; set; }
+
+    /// <summary>The run reverted its Scheduled campaign to Draft for an edit and has not scheduled it again yet.</summary>
+    public bool CampaignReverted { get; set; }
 }
 
 /// <summary>Progress through one included list or segment.</summary>

@@ -24,7 +24,7 @@ public sealed class RunCleanup(
     public async Task<string?> CleanUpAsync(PersonalizationRun run, IReadOnlyCollection<RunState> states, CancellationToken cancellationToken)
     {
         // Restoring the messages and removing the properties are independent: do both at once.
-        var restore = run.ContentSwitched && !run.Checkpoint.ContentRestored
+        var restore = (run.ContentSwitched || run.Checkpoint.SwitchStarted) && !run.Checkpoint.ContentRestored
             ? RestoreAndRecordAsync(run, states, cancellationToken)
             : Task.FromResult<string?>(null);
         var remove = RemovePropertiesAsync(run, cancellationToken);
@@ -48,7 +48,7 @@ public sealed class RunCleanup(
     {
         try
         {
-            await switcher.RestoreAsync(run.CampaignKlaviyoId, run.Originals, cancellationToken);
+            await switcher.RestoreAsync(run.CampaignKlaviyoId, run.Originals, store.RevertRecordFor(run), cancellationToken);
             return null;
         }
         catch (CampaignGoneException)

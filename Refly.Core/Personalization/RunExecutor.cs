@@ -93,8 +93,9 @@ public sealed class RunExecutor(
         if (!run.ContentSwitched)
         {
             var originals = run.Originals;
+            run = await store.UpdateAsync(run.Id, _inProgress, r => r.Checkpoint.SwitchStarted = true, cancellationToken) ?? throw new OperationCanceledException();
             // Switch early so whatever is written before the send time is used; defaults keep everyone else on the original.
-            await switcher.SwitchAsync(run.CampaignKlaviyoId, originals, cancellationToken);
+            await switcher.SwitchAsync(run.CampaignKlaviyoId, originals, store.RevertRecordFor(run), cancellationToken);
             run = await store.UpdateAsync(run.Id, _inProgress, r =>
             {
                 r.Originals = originals;

@@ -18,6 +18,7 @@ public sealed class RunStore(
     ReflyMetrics metrics,
     ILogger<RunStore> logger)
 {
+    private static readonly RunState[] _anyState = Enum.GetValues<RunState>();
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public async Task<PersonalizationRun?> GetAsync(Guid runId, CancellationToken cancellationToken)
@@ -133,6 +134,14 @@ public sealed class RunStore(
             change(run);
             return true;
         });
+
+    /// <summary>
+    /// The run's <see cref="RevertRecord"/> for <see cref="CampaignEditor"/>, kept in its checkpoint in any state (a
+    /// cancel may arrive mid-edit, and the campaign must be scheduled again all the same).
+    /// </summary>
+    public RevertRecord RevertRecordFor(PersonalizationRun run) =>
+        new(run.Checkpoint.CampaignReverted, async (reverted, cancellationToken) =>
+            await UpdateAsync(run.Id, _anyState, r => r.Checkpoint.CampaignReverted = reverted, cancellationToken));
 
     /// <summary>Adds an audit event without changing the run.</summary>
     public async Task AddEventAsync(Guid runId, string kind, string message, CancellationToken cancellationToken)

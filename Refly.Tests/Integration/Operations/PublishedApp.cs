@@ -48,7 +48,11 @@ internal sealed class PublishedApp : IAsyncDisposable
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    public static async Task<PublishedApp> StartAsync(string installFolder, IDictionary<string, string> environment)
+    /// <summary>
+    /// Starts the app on a free port; unless <paramref name="waitUntilHealthy"/> is false, returns once <c>/health</c>
+    /// answers 200.
+    /// </summary>
+    public static async Task<PublishedApp> StartAsync(string installFolder, IDictionary<string, string> environment, bool waitUntilHealthy = true)
     {
         var port = FreePort();
         var address = new Uri($"http://127.0.0.1:{port}");
@@ -60,7 +64,10 @@ internal sealed class PublishedApp : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await app.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
+        if (waitUntilHealthy)
+        {
+            await app.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
+        }
         return app;
     }
 
@@ -83,7 +90,18 @@ internal sealed class PublishedApp : IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilHealthyAsync(TimeSpan timeout)
+    /// <summary>SIGKILL (<c>kill -9</c>): no shutdown code runs, as in a power cut or an OOM kill.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            // Process.Kill sends SIGKILL on Unix; the app is this process itself (the dotnet host runs it in-process).
+            _process.Kill();
+        }
+        await _process.WaitForExitAsync();
+    }
+
+    public async Task WaitUntilHealthyAsync(TimeSpan timeout)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var until = DateTime.UtcNow + timeout;
