@@ -62,7 +62,9 @@ public sealed class AudiencePipeline(
     private async Task<PersonalizationRun?> PrepareResumeAsync(PersonalizationRun run, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        await db.RunContacts.Where(c => c.RunId == run.Id && c.State == RunContactState.Pending).ExecuteDeleteAsync(cancellationToken);
+        // Kept (not deleted) so that a cancel before they are read again still removes what their import jobs may have written.
+        await db.RunContacts.Where(c => c.RunId == run.Id && c.State == RunContactState.Pending)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.State, RunContactState.Unconfirmed), cancellationToken);
         var written = await db.RunContacts.LongCountAsync(c => c.RunId == run.Id && c.State == RunContactState.Written, cancellationToken);
         var failed = await db.RunContacts.LongCountAsync(c => c.RunId == run.Id && c.State == RunContactState.Failed, cancellationToken);
         return await store.UpdateAsync(run.Id, _inProgress, r =>
@@ -260,8 +262,8 @@ public sealed class AudiencePipeline(
     }
 
     /// <summary>
-    /// Inserts the contacts not yet known to the run in one statement (INSERT OR IGNORE ... RETURNING); a contact already
-    /// known keeps its state. Returns the ids actually inserted.
+    /// Inserts the contacts not yet known to the run in one statement (upsert ... RETURNING); a contact already known
+    /// keeps its state unless it is claimed Pending again after a restart left it Unconfirmed. Returns the ids claimed.
     /// </summary>
     private async Task<HashSet<string>> InsertContactsAsync(
         Guid runId, IEnumerable<(string Id, string? Email)> contacts, RunContactState state, CancellationToken cancellationToken)
@@ -271,9 +273,13 @@ public sealed class AudiencePipeline(
         var connection = (SqliteConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
+        // A contact already known keeps its state, except one left Unconfirmed by a restart, which is claimed again.
+        // (WHERE true: SQLite needs it to tell the upsert's ON from a join's.)
         command.CommandText =
-            "INSERT OR IGNORE INTO RunContacts (RunId, ProfileId, Email, State) " +
-            "SELECT $run, json_extract(value, '$.id'), json_extract(value, '$.email'), $state FROM json_each($contacts) " +
+            "INSERT INTO RunContacts (RunId, ProfileId, Email, State) " +
+            "SELECT $run, json_extract(value, '$.id'), json_extract(value, '$.email'), $state FROM json_each($contacts) WHERE true " +
+            "ON CONFLICT (RunId, ProfileId) DO UPDATE SET State = excluded.State " +
+            $"WHERE RunContacts.State = {(int)RunContactState.Unconfirmed} AND excluded.State = {(int)RunContactState.Pending} " +
             "RETURNING ProfileId";
         // Text, as EF Core stores Guid keys in SQLite.
         command.Parameters.Add(new SqliteParameter("$run", SqliteType.Text) { Value = runId });

@@ -179,4 +179,10 @@ public enum RunContactState
 
     /// <summary>Clean-up removed the run's properties.</summary>
     Removed = 4,
+
+    /// <summary>
+    /// Pending when the process stopped: its import job may or may not have run. Claimed again (and written again)
+    /// when its page is read again; a clean-up removes its properties either way.
+    /// </summary>
+    Unconfirmed = 5,
 }

@@ -83,7 +83,7 @@ public sealed class RunCleanup(
             await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
             {
                 var query = db.RunContacts.AsNoTracking()
-                    .Where(c => c.RunId == run.Id && (c.State == RunContactState.Pending || c.State == RunContactState.Written || c.State == RunContactState.Failed));
+                    .Where(c => c.RunId == run.Id && (c.State == RunContactState.Pending || c.State == RunContactState.Unconfirmed || c.State == RunContactState.Written || c.State == RunContactState.Failed));
                 if (after is not null)
                 {
                     query = query.Where(c => string.Compare(c.ProfileId, after) > 0);

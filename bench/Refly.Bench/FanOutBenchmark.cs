@@ -38,7 +38,9 @@ internal static class FanOutBenchmark
         {
             ExecutablePath = "/usr/bin/chromium",
             Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            // 50 pages as 50 renderer processes would starve two cores before the server is measured: pages share a
+            // few renderers (each page is still its own Blazor circuit with its own SignalR connection).
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--renderer-process-limit=4"],
         });
         // One signed-in browser context: every page is its own Blazor circuit sharing the sign-in cookie.
         await app.Services.GetRequiredService<AccountService>().CreateUserAsync(new NewUser(BenchEmail, BenchPassword, Roles.Admin));

@@ -14,6 +14,7 @@ if (args.Length > 0 && args[0] == "sandbox")
 var quick = args.Contains("--quick");
 var outFile = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault();
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+int[] circuits = args.SkipWhile(a => a != "--circuits").Skip(1).FirstOrDefault()?.Split(',').Select(int.Parse).ToArray() ?? [1, 10, 50];
 const double VeryLargeScale = 2;
 const int VeryLargeStreams = 16;
 const double CeilingPerSecond = 750.0 * 100 / 60; // get_profiles_for_list steady 750/m x 100 profiles a page
@@ -105,7 +106,7 @@ async Task FanOutAsync(int[] circuits, TimeSpan duration)
 
 if (args.Contains("--fanout-only"))
 {
-    await FanOutAsync([1, 10, 50], TimeSpan.FromSeconds(20));
+    await FanOutAsync(circuits, TimeSpan.FromSeconds(20));
 }
 else if (quick)
 {
@@ -143,7 +144,7 @@ else
     }
     if (Selected("fanout"))
     {
-        await FanOutAsync([1, 10, 50], TimeSpan.FromSeconds(20));
+        await FanOutAsync(circuits, TimeSpan.FromSeconds(20));
     }
 }
 
