@@ -11,6 +11,9 @@ public sealed class CampaignSyncJob(CampaignSyncService sync, IHostApplicationLi
 {
     public static readonly JobKey Key = new("campaign-sync", "campaigns");
 
+    /// <summary>The repeating trigger that fires the job every sync interval.</summary>
+    public static readonly TriggerKey TriggerKey = new("campaign-sync-interval", "campaigns");
+
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         // Quartz waits for running jobs at shutdown without cancelling them; a sync stuck in Klaviyo retries would

@@ -1,13 +1,16 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Quartz;
+using Refly.Core.Common;
+using Refly.Core.Klaviyo;
 
 namespace Refly.Core.Campaigns;
 
 public static class CampaignsServiceCollectionExtensions
 {
-    /// <summary>Campaign sync (Quartz job at start-up and every <c>Klaviyo:SyncInterval</c>) and campaign queries.</summary>
+    /// <summary>Campaign sync (Quartz job at start-up and every <c>Klaviyo:SyncInterval</c>, rescheduled when it changes) and campaign queries.</summary>
     public static IServiceCollection AddCampaigns(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<SyncStatus>();
@@ -20,28 +23,19 @@ public static class CampaignsServiceCollectionExtensions
 
     /// <summary>
     /// Schedules the sync once the host's configuration is final (tests and operators may override the interval
-    /// after registration): a first sync right away, then every interval.
+    /// after registration): a first sync right away, then every interval; rescheduled when the interval is changed in Settings.
     /// </summary>
-    private sealed class CampaignSyncScheduler(ISchedulerFactory schedulerFactory, IConfiguration configuration) : IHostedService
+    private sealed class CampaignSyncScheduler(ISchedulerFactory schedulerFactory, IOptionsMonitor<KlaviyoOptions> options, TimeProvider time, ILogger<CampaignSyncScheduler> logger)
+        : IntervalJobScheduler<KlaviyoOptions>(schedulerFactory, options, time, logger)
     {
-        public async Task StartAsync(CancellationToken cancellationToken)
-        {
-            var interval = configuration.GetValue<TimeSpan?>("Klaviyo:SyncInterval") ?? TimeSpan.FromMinutes(1);
-            if (interval < TimeSpan.FromSeconds(1))
-            {
-                throw new InvalidOperationException($"Klaviyo:SyncInterval must be at least one second (it is {interval}).");
-            }
+        protected override JobKey Job => CampaignSyncJob.Key;
 
-            var scheduler = await schedulerFactory.GetScheduler(cancellationToken);
-            var trigger = TriggerBuilder.Create()
-                .ForJob(CampaignSyncJob.Key)
-                .WithIdentity("campaign-sync-interval", "campaigns")
-                .StartNow()
-                .WithSimpleSchedule(s => s.WithInterval(interval).RepeatForever())
-                .Build();
-            await scheduler.ScheduleTrigger(trigger, TriggerConflict.Replace, cancellationToken);
-        }
+        protected override TriggerKey Trigger => CampaignSyncJob.TriggerKey;
 
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        protected override string IntervalName => "Klaviyo:SyncInterval";
+
+        protected override bool FireAtStart => true;
+
+        protected override TimeSpan IntervalOf(KlaviyoOptions options) => options.SyncInterval;
     }
 }

@@ -26,7 +26,7 @@ public sealed class AudiencePipeline(
     IKlaviyoClient klaviyo,
     GroupDirectory groups,
     IDbContextFactory<ReflyDbContext> contextFactory,
-    IPersonalizer personalizer,
+    PersonalizerSelector personalizers,
     RunStore store,
     TimeProvider time,
     IOptions<PersonalizationOptions> options,
@@ -39,13 +39,15 @@ public sealed class AudiencePipeline(
 
     public async Task<AudienceOutcome> RunAsync(PersonalizationRun run, string campaignName, KlaviyoAudiences audiences, CancellationToken cancellationToken)
     {
+        // Chosen once: a personalizer changed in Settings meanwhile applies to the next run, not halfway through this one.
+        var personalizer = personalizers.Current;
         run = await PrepareResumeAsync(run, cancellationToken) ?? throw new OperationCanceledException("The run left InProgress.");
         run = await LoadExclusionsAsync(run, audiences, cancellationToken) ?? throw new OperationCanceledException("The run left InProgress.");
         run = await InitSourcesAsync(run, audiences, cancellationToken) ?? throw new OperationCanceledException("The run left InProgress.");
 
         var pages = Channel.CreateBounded<PageWork>(new BoundedChannelOptions(64) { SingleReader = false, SingleWriter = false });
         using var readerStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var reader = ReadAudienceAsync(run, campaignName, pages.Writer, readerStop.Token);
+        var reader = ReadAudienceAsync(run, campaignName, personalizer, pages.Writer, readerStop.Token);
         try
         {
             await WriteBatchesAsync(run, pages.Reader, cancellationToken);
@@ -172,7 +174,7 @@ public sealed class AudiencePipeline(
     /// All workers share the client's per-endpoint pacing, so together they stay within Klaviyo's limits.
     /// </summary>
     private async Task<AudienceOutcome> ReadAudienceAsync(
-        PersonalizationRun run, string campaignName, ChannelWriter<PageWork> pages, CancellationToken cancellationToken)
+        PersonalizationRun run, string campaignName, IPersonalizer personalizer, ChannelWriter<PageWork> pages, CancellationToken cancellationToken)
     {
         var pending = new ConcurrentQueue<int>(Enumerable.Range(0, run.Checkpoint.Sources.Count).Where(i => !run.Checkpoint.Sources[i].Done));
         var deadline = run.SendTime - SendTimeCheck.EditLockWindow;
@@ -202,7 +204,7 @@ public sealed class AudiencePipeline(
 
                     var page = await klaviyo.GetGroupProfilesPageAsync(group, cursor, window, stop.Token);
                     var fresh = await claims.ClaimAsync(page.Items, stop.Token);
-                    var work = await PersonalizeAsync(fresh, run.Originals, campaignName, stop.Token);
+                    var work = await PersonalizeAsync(personalizer, fresh, run.Originals, campaignName, stop.Token);
                     cursor = page.NextCursor;
                     await pages.WriteAsync(work with { SourceIndex = index, CursorAfter = cursor }, stop.Token);
                 }
@@ -318,8 +320,8 @@ public sealed class AudiencePipeline(
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private async Task<PageWork> PersonalizeAsync(
-        List<KlaviyoProfile> profiles, List<MessageSnapshot> messages, string campaignName, CancellationToken cancellationToken)
+    private static async Task<PageWork> PersonalizeAsync(
+        IPersonalizer personalizer, List<KlaviyoProfile> profiles, List<MessageSnapshot> messages, string campaignName, CancellationToken cancellationToken)
     {
         var requests = new List<PersonalizationRequest>(profiles.Count * messages.Count);
         foreach (var profile in profiles)

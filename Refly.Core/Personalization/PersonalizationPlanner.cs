@@ -27,7 +27,7 @@ public sealed record PersonalizationPlan(
 public sealed class PersonalizationPlanner(
     IKlaviyoClient klaviyo,
     GroupDirectory groups,
-    IPersonalizer personalizer,
+    PersonalizerSelector personalizers,
     RunStore runs,
     SendTimeCheck sendTimeCheck,
     TimeProvider time,
@@ -131,6 +131,7 @@ public sealed class PersonalizationPlanner(
             return samples;
         }
         var page = await klaviyo.GetGroupProfilesPageAsync(group, null, null, cancellationToken);
+        var personalizer = personalizers.Current;
         foreach (var profile in page.Items.Take(SampleContacts))
         {
             foreach (var message in campaign.Messages)

@@ -14,7 +14,8 @@ public static class PersonalizerServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="PersonalizationOptions"/> and <see cref="LlmPersonalizerOptions"/> (validated at start),
-    /// <see cref="SendTimeCheck"/>, both personalizers, and <see cref="IPersonalizer"/> as the configured one.
+    /// <see cref="SendTimeCheck"/>, the rule-based personalizer, the <see cref="PersonalizerSelector"/> that picks the
+    /// personalizer in force (settings may change at run time), and <see cref="IPersonalizer"/> as the one chosen now.
     /// The LLM personalizer uses an <see cref="IChatClient"/> registered by the host when there is one, else an
     /// OpenAI-compatible client made from <c>Personalization:Llm:Endpoint</c>, <c>ApiKey</c> and <c>ModelId</c>.
     /// </summary>
@@ -38,19 +39,20 @@ public static class PersonalizerServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SendTimeCheck>();
         services.TryAddSingleton<RuleBasedPersonalizer>();
-        services.TryAddSingleton(sp => new LlmPersonalizer(
-            sp.GetService<IChatClient>() ?? CreateChatClient(sp.GetRequiredService<IOptions<LlmPersonalizerOptions>>().Value),
-            sp.GetRequiredService<IOptions<LlmPersonalizerOptions>>(),
+        services.TryAddSingleton(sp => new PersonalizerSelector(
+            sp.GetRequiredService<RuleBasedPersonalizer>(),
+            sp.GetRequiredService<IOptionsMonitor<PersonalizationOptions>>(),
+            sp.GetRequiredService<IOptionsMonitor<LlmPersonalizerOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILogger<LlmPersonalizer>>()));
-        services.TryAddSingleton<IPersonalizer>(sp =>
-            sp.GetRequiredService<IOptions<PersonalizationOptions>>().Value.Personalizer == LlmPersonalizer.PersonalizerName
-                ? sp.GetRequiredService<LlmPersonalizer>()
-                : sp.GetRequiredService<RuleBasedPersonalizer>());
+            sp.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
+            sp.GetService<IChatClient>()));
+        // Transient: whoever resolves it gets the personalizer chosen now (runs and previews ask the selector themselves).
+        services.TryAddTransient(sp => sp.GetRequiredService<PersonalizerSelector>().Current);
         return services;
     }
 
-    private static IChatClient CreateChatClient(LlmPersonalizerOptions options)
+    /// <summary>An OpenAI-compatible chat client for <paramref name="options"/>' endpoint, key and model.</summary>
+    internal static IChatClient CreateChatClient(LlmPersonalizerOptions options)
     {
         if (string.IsNullOrWhiteSpace(options.ModelId))
         {

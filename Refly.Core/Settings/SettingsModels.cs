@@ -42,3 +42,23 @@ public sealed record SettingsResult(bool Succeeded, IReadOnlyList<string> Errors
 {
     public static SettingsResult Ok { get; } = new(true, []);
 }
+
+/// <summary>A value in use and whether it was saved in Settings (true) or comes from configuration (false).</summary>
+public sealed record SettingValue<T>(T Value, bool Saved);
+
+/// <summary>The operational settings as the Settings page shows them.</summary>
+/// <param name="TagName">Tag that starts the automatic flow.</param>
+/// <param name="PollInterval">How often the tag is polled.</param>
+/// <param name="SyncInterval">How often campaigns are synced.</param>
+/// <param name="Personalizer"><c>rule-based</c> or <c>llm</c>.</param>
+/// <param name="LlmEndpoint">OpenAI-compatible base URL, or null (api.openai.com).</param>
+/// <param name="LlmModelId">Model id, or null.</param>
+/// <param name="MaskedLlmApiKey">The LLM key masked (never in clear), or null when there is none.</param>
+public sealed record OperationalSettingsView(
+    SettingValue<string> TagName,
+    SettingValue<TimeSpan> PollInterval,
+    SettingValue<TimeSpan> SyncInterval,
+    SettingValue<string> Personalizer,
+    SettingValue<string?> LlmEndpoint,
+    SettingValue<string?> LlmModelId,
+    SettingValue<string?> MaskedLlmApiKey);

@@ -5,19 +5,29 @@ using FluentValidation;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Refly.Core.Accounts;
 using Refly.Core.Klaviyo;
+using Refly.Core.Personalization;
+using Refly.Core.Triggers;
 
 namespace Refly.Core.Settings;
 
 /// <summary>
 /// Settings saved in the UI. Secrets are encrypted with ASP.NET Core Data Protection before they reach SQLite and
 /// are never logged; the decrypted Klaviyo key stays in memory for <see cref="StoredKlaviyoApiKey"/>, which the
-/// Klaviyo connection reads on every request. Call <see cref="LoadAsync"/> once at start (after migrations).
+/// Klaviyo connection reads on every request. The operational settings (<see cref="SettingKeys"/>: tag trigger, sync
+/// interval, personalizer) go to <see cref="RuntimeSettings"/>, which overrides configuration in the options monitors.
+/// Call <see cref="LoadAsync"/> once at start (after migrations).
 /// </summary>
 public sealed class SettingsService(
     IDbContextFactory<AccountsDbContext> contexts,
     IDataProtectionProvider dataProtection,
+    RuntimeSettings runtime,
+    IOptionsMonitor<TriggerOptions> triggerOptions,
+    IOptionsMonitor<KlaviyoOptions> klaviyoOptions,
+    IOptionsMonitor<PersonalizationOptions> personalizationOptions,
+    IOptionsMonitor<LlmPersonalizerOptions> llmOptions,
     TimeProvider time,
     ILogger<SettingsService> logger)
 {
@@ -26,6 +36,11 @@ public sealed class SettingsService(
 
     private static readonly KlaviyoApiKeyValidator _keyValidator = new();
     private static readonly AutomationTokenNameValidator _tokenNameValidator = new();
+    private static readonly TriggerSettingsValidator _triggerValidator = new();
+    private static readonly CampaignSyncSettingsValidator _syncValidator = new();
+    private static readonly PersonalizerSettingsValidator _personalizerValidator = new();
+    private readonly SemaphoreSlim _saving = new(1, 1);
+    private Dictionary<string, string> _operational = new(StringComparer.OrdinalIgnoreCase);
     private readonly IDataProtector _protector = dataProtection.CreateProtector("Refly.Settings.Secrets.v1");
     private readonly ConcurrentDictionary<string, Guid> _activeTokenHashes = new(StringComparer.Ordinal);
     private volatile string? _klaviyoApiKey;
@@ -53,6 +68,25 @@ public sealed class SettingsService(
                 // The key ring beside the database was lost or replaced: the secret cannot be recovered, only re-entered.
                 logger.LogError(ex, "The stored Klaviyo API key cannot be decrypted (data protection keys changed); enter it again in Settings");
             }
+        }
+        var operational = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var keys = SettingKeys.All.ToArray();
+        foreach (var row in await db.Settings.AsNoTracking().Where(s => keys.Contains(s.Key)).ToListAsync(cancellationToken))
+        {
+            if (Reveal(row) is { } value)
+            {
+                operational[row.Key] = value;
+            }
+        }
+        await _saving.WaitAsync(cancellationToken);
+        try
+        {
+            _operational = operational;
+            runtime.Replace(operational);
+        }
+        finally
+        {
+            _saving.Release();
         }
         _activeTokenHashes.Clear();
         foreach (var token in await db.AutomationTokens.AsNoTracking().Where(t => t.RevokedAt == null).ToListAsync(cancellationToken))
@@ -96,6 +130,175 @@ public sealed class SettingsService(
         _klaviyoApiKey = null;
         logger.LogInformation("Klaviyo API key removed from Settings");
     }
+
+    /// <summary>
+    /// What the tag trigger, the campaign sync and the personalizer use now, and which values are saved here (the others
+    /// come from configuration). The LLM key is only ever masked.
+    /// </summary>
+    public OperationalSettingsView GetOperationalSettings()
+    {
+        var triggers = triggerOptions.CurrentValue;
+        var llm = llmOptions.CurrentValue;
+        var saved = _operational;
+        return new OperationalSettingsView(
+            new SettingValue<string>(triggers.TagName, saved.ContainsKey(SettingKeys.TriggerTagName)),
+            new SettingValue<TimeSpan>(triggers.PollInterval, saved.ContainsKey(SettingKeys.TriggerPollInterval)),
+            new SettingValue<TimeSpan>(klaviyoOptions.CurrentValue.SyncInterval, saved.ContainsKey(SettingKeys.CampaignSyncInterval)),
+            new SettingValue<string>(personalizationOptions.CurrentValue.Personalizer, saved.ContainsKey(SettingKeys.Personalizer)),
+            new SettingValue<string?>(llm.Endpoint?.ToString(), saved.ContainsKey(SettingKeys.LlmEndpoint)),
+            new SettingValue<string?>(llm.ModelId, saved.ContainsKey(SettingKeys.LlmModelId)),
+            new SettingValue<string?>(Mask(string.IsNullOrEmpty(llm.ApiKey) ? null : llm.ApiKey), saved.ContainsKey(SettingKeys.LlmApiKey)));
+    }
+
+    /// <summary>Saves the tag name (trimmed) and poll interval; the next poll looks for that tag, and the poll is rescheduled.</summary>
+    public async Task<SettingsResult> SaveTriggerSettingsAsync(TriggerSettingsInput input, CancellationToken cancellationToken)
+    {
+        var validation = await _triggerValidator.ValidateAsync(input, cancellationToken);
+        if (!validation.IsValid)
+        {
+            return Refused(validation);
+        }
+        IntervalInput.TryParse(input.PollInterval, out var interval);
+        await SaveAsync(new Dictionary<string, string?>
+        {
+            [SettingKeys.TriggerTagName] = input.TagName!.Trim(),
+            [SettingKeys.TriggerPollInterval] = SettingKeys.FormatInterval(interval),
+        }, cancellationToken);
+        logger.LogInformation("Tag trigger changed in Settings: tag '{Tag}', poll every {Interval}", input.TagName.Trim(), interval);
+        return SettingsResult.Ok;
+    }
+
+    /// <summary>Saves the campaign sync interval; the sync is rescheduled.</summary>
+    public async Task<SettingsResult> SaveCampaignSyncSettingsAsync(CampaignSyncSettingsInput input, CancellationToken cancellationToken)
+    {
+        var validation = await _syncValidator.ValidateAsync(input, cancellationToken);
+        if (!validation.IsValid)
+        {
+            return Refused(validation);
+        }
+        IntervalInput.TryParse(input.SyncInterval, out var interval);
+        await SaveAsync(new Dictionary<string, string?> { [SettingKeys.CampaignSyncInterval] = SettingKeys.FormatInterval(interval) }, cancellationToken);
+        logger.LogInformation("Campaign sync interval changed in Settings: every {Interval}", interval);
+        return SettingsResult.Ok;
+    }
+
+    /// <summary>
+    /// Saves the personalizer choice and the LLM endpoint and model (empty ones fall back to configuration), and the
+    /// LLM key when a new one is given (encrypted; never logged). Runs started afterwards use them.
+    /// </summary>
+    public async Task<SettingsResult> SavePersonalizerSettingsAsync(PersonalizerSettingsInput input, CancellationToken cancellationToken)
+    {
+        var validation = await _personalizerValidator.ValidateAsync(input, cancellationToken);
+        if (!validation.IsValid)
+        {
+            return Refused(validation);
+        }
+        var changes = new Dictionary<string, string?>
+        {
+            [SettingKeys.Personalizer] = input.Personalizer,
+            [SettingKeys.LlmEndpoint] = NullIfBlank(input.Endpoint),
+            [SettingKeys.LlmModelId] = NullIfBlank(input.ModelId),
+        };
+        if (!string.IsNullOrWhiteSpace(input.NewApiKey))
+        {
+            changes[SettingKeys.LlmApiKey] = input.NewApiKey.Trim();
+        }
+        else if (input.RemoveApiKey)
+        {
+            changes[SettingKeys.LlmApiKey] = null;
+        }
+        await SaveAsync(changes, cancellationToken);
+        logger.LogInformation("Personalizer changed in Settings: {Personalizer}, model {Model}, endpoint {Endpoint}, API key {KeyChange}",
+            input.Personalizer, NullIfBlank(input.ModelId) ?? "(configuration)", NullIfBlank(input.Endpoint) ?? "(configuration)",
+            changes.TryGetValue(SettingKeys.LlmApiKey, out var key) ? key is null ? "removed" : "replaced" : "unchanged");
+        return SettingsResult.Ok;
+    }
+
+    /// <summary>Forgets the saved tag name and poll interval: configuration applies again.</summary>
+    public Task ResetTriggerSettingsAsync(CancellationToken cancellationToken) =>
+        ResetAsync([SettingKeys.TriggerTagName, SettingKeys.TriggerPollInterval], cancellationToken);
+
+    /// <summary>Forgets the saved campaign sync interval: configuration applies again.</summary>
+    public Task ResetCampaignSyncSettingsAsync(CancellationToken cancellationToken) =>
+        ResetAsync([SettingKeys.CampaignSyncInterval], cancellationToken);
+
+    /// <summary>Forgets the saved personalizer, LLM endpoint, model and key: configuration applies again.</summary>
+    public Task ResetPersonalizerSettingsAsync(CancellationToken cancellationToken) =>
+        ResetAsync([SettingKeys.Personalizer, SettingKeys.LlmEndpoint, SettingKeys.LlmModelId, SettingKeys.LlmApiKey], cancellationToken);
+
+    private async Task ResetAsync(string[] keys, CancellationToken cancellationToken)
+    {
+        await SaveAsync(keys.ToDictionary(k => k, string? (_) => null), cancellationToken);
+        logger.LogInformation("Settings {Keys} removed: configuration applies again", string.Join(", ", keys));
+    }
+
+    /// <summary>Writes the changes (null deletes) in one transaction, then publishes the new values to the options monitors.</summary>
+    private async Task SaveAsync(IReadOnlyDictionary<string, string?> changes, CancellationToken cancellationToken)
+    {
+        await _saving.WaitAsync(cancellationToken);
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var keys = changes.Keys.ToArray();
+            var rows = await db.Settings.Where(s => keys.Contains(s.Key)).ToDictionaryAsync(s => s.Key, StringComparer.OrdinalIgnoreCase, cancellationToken);
+            var now = time.GetUtcNow();
+            var operational = new Dictionary<string, string>(_operational, StringComparer.OrdinalIgnoreCase);
+            foreach (var (key, value) in changes)
+            {
+                rows.TryGetValue(key, out var row);
+                if (value is null)
+                {
+                    if (row is not null)
+                    {
+                        db.Settings.Remove(row);
+                    }
+                    operational.Remove(key);
+                    continue;
+                }
+                var stored = SettingKeys.Secrets.Contains(key) ? _protector.Protect(value) : value;
+                if (row is null)
+                {
+                    db.Settings.Add(new StoredSetting { Key = key, Value = stored, UpdatedAt = now });
+                }
+                else
+                {
+                    row.Value = stored;
+                    row.UpdatedAt = now;
+                }
+                operational[key] = value;
+            }
+            await db.SaveChangesAsync(cancellationToken);
+            _operational = operational;
+            runtime.Replace(operational);
+        }
+        finally
+        {
+            _saving.Release();
+        }
+    }
+
+    /// <summary>A stored row's value, decrypted when it is a secret; null when the key ring can no longer decrypt it.</summary>
+    private string? Reveal(StoredSetting row)
+    {
+        if (!SettingKeys.Secrets.Contains(row.Key))
+        {
+            return row.Value;
+        }
+        try
+        {
+            return _protector.Unprotect(row.Value);
+        }
+        catch (CryptographicException ex)
+        {
+            logger.LogError(ex, "The stored setting {Key} cannot be decrypted (data protection keys changed); enter it again in Settings", row.Key);
+            return null;
+        }
+    }
+
+    private static SettingsResult Refused(FluentValidation.Results.ValidationResult validation) =>
+        new(false, validation.Errors.Select(e => e.ErrorMessage).Distinct().ToList());
+
+    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     /// <summary>Whether <paramref name="token"/> is an active token created in Settings.</summary>
     public bool IsActiveAutomationToken(string token) =>

@@ -11,6 +11,9 @@ public sealed class TagPollJob(TagPoller poller, ILogger<TagPollJob> logger) : I
     /// <summary>The job's key in the scheduler.</summary>
     public static readonly JobKey Key = new("tag-poll", "triggers");
 
+    /// <summary>The repeating trigger that fires the job every poll interval.</summary>
+    public static readonly TriggerKey TriggerKey = new("tag-poll-interval", "triggers");
+
     /// <inheritdoc />
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {

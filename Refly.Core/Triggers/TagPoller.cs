@@ -44,7 +44,7 @@ public sealed class TagPoller(
     CampaignSyncService campaignSync,
     PersonalizationRunService runs,
     IDbContextFactory<ReflyDbContext> contextFactory,
-    IOptions<TriggerOptions> options,
+    IOptionsMonitor<TriggerOptions> options,
     TimeProvider time,
     ILogger<TagPoller> logger)
 {
@@ -66,7 +66,9 @@ public sealed class TagPoller(
 
     private async Task<TagPollResult> PollCoreAsync(CancellationToken cancellationToken)
     {
-        var tagName = options.Value.TagName;
+        // One snapshot per poll: a tag or limit changed in Settings applies from the next poll.
+        var current = options.CurrentValue;
+        var tagName = current.TagName;
         var tagRequestsBefore = TagRequestsSent();
         var tag = await klaviyo.FindTagByNameAsync(tagName, cancellationToken);
         var tagged = new HashSet<string>(StringComparer.Ordinal);
@@ -87,7 +89,7 @@ public sealed class TagPoller(
         var campaignRequests = 0;
         var toRefresh = tagged
             .Where(id => !campaigns.TryGetValue(id, out var c) || c.Status == CampaignStatus.Unknown || c.RemovedFromKlaviyoAt is not null)
-            .Take(Math.Max(0, options.Value.MaxCampaignRefreshesPerPoll))
+            .Take(Math.Max(0, current.MaxCampaignRefreshesPerPoll))
             .ToList();
         foreach (var id in toRefresh)
         {

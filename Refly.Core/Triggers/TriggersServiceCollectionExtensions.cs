@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
+using Refly.Core.Common;
 
 namespace Refly.Core.Triggers;
 
@@ -10,7 +11,8 @@ public static class TriggersServiceCollectionExtensions
 {
     /// <summary>
     /// The automatic flow: <see cref="TriggerOptions"/> (section "Triggers", validated at start), the <see cref="TagPoller"/>
-    /// and its Quartz job, first fired one interval after start-up and then every <see cref="TriggerOptions.PollInterval"/>.
+    /// and its Quartz job, first fired one interval after start-up and then every <see cref="TriggerOptions.PollInterval"/>
+    /// (rescheduled when that changes at run time).
     /// </summary>
     public static IServiceCollection AddTriggers(this IServiceCollection services, IConfiguration configuration)
     {
@@ -27,24 +29,21 @@ public static class TriggersServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Schedules the poll once the host's configuration is final. The first poll waits one interval: at start-up the
-    /// campaign sync has not run yet, and every campaign would otherwise be fetched one by one.
+    /// Schedules the poll once the host's configuration is final, and reschedules it when the interval is changed in
+    /// Settings. The first poll waits one interval: at start-up the campaign sync has not run yet, and every campaign
+    /// would otherwise be fetched one by one.
     /// </summary>
-    private sealed class TagPollScheduler(ISchedulerFactory schedulerFactory, IOptions<TriggerOptions> options, TimeProvider time) : IHostedService
+    private sealed class TagPollScheduler(ISchedulerFactory schedulerFactory, IOptionsMonitor<TriggerOptions> options, TimeProvider time, ILogger<TagPollScheduler> logger)
+        : IntervalJobScheduler<TriggerOptions>(schedulerFactory, options, time, logger)
     {
-        public async Task StartAsync(CancellationToken cancellationToken)
-        {
-            var interval = options.Value.PollInterval;
-            var scheduler = await schedulerFactory.GetScheduler(cancellationToken);
-            var trigger = TriggerBuilder.Create()
-                .ForJob(TagPollJob.Key)
-                .WithIdentity("tag-poll-interval", "triggers")
-                .StartAt(time.GetUtcNow() + interval)
-                .WithSimpleSchedule(s => s.WithInterval(interval).RepeatForever())
-                .Build();
-            await scheduler.ScheduleTrigger(trigger, TriggerConflict.Replace, cancellationToken);
-        }
+        protected override JobKey Job => TagPollJob.Key;
 
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        protected override TriggerKey Trigger => TagPollJob.TriggerKey;
+
+        protected override string IntervalName => "Triggers:PollInterval";
+
+        protected override bool FireAtStart => false;
+
+        protected override TimeSpan IntervalOf(TriggerOptions options) => options.PollInterval;
     }
 }

@@ -4,7 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Refly.Core;
+using Refly.Core.Accounts;
 using Refly.Core.Persistence;
+using Refly.Core.Settings;
 using Refly.Dashboard.Sandbox;
 using Refly.Dashboard.Sandbox.Store;
 
@@ -18,12 +20,14 @@ namespace Refly.Tests.Support;
 public sealed class CoreTestHost : IAsyncDisposable
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly bool _withSettings;
 
-    private CoreTestHost(KlaviyoSandbox sandbox, Dictionary<string, string?> settings, string dataFolder)
+    private CoreTestHost(KlaviyoSandbox sandbox, Dictionary<string, string?> settings, string dataFolder, bool withSettings)
     {
         Sandbox = sandbox;
         _settings = settings;
         DataFolder = dataFolder;
+        _withSettings = withSettings;
     }
 
     public KlaviyoSandbox Sandbox { get; }
@@ -38,11 +42,16 @@ public sealed class CoreTestHost : IAsyncDisposable
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
-    /// <summary>Starts a sandbox (empty unless <paramref name="configureSandbox"/> seeds it) and the Core host against it.</summary>
+    /// <summary>
+    /// Starts a sandbox (empty unless <paramref name="configureSandbox"/> seeds it) and the Core host against it;
+    /// <paramref name="withSettings"/> adds the accounts database and <see cref="SettingsService"/> (settings saved in
+    /// the UI), loaded at start as the app does.
+    /// </summary>
     public static async Task<CoreTestHost> StartAsync(
         Action<KlaviyoSandboxOptions>? configureSandbox = null,
         IDictionary<string, string?>? settings = null,
-        bool startScheduler = true)
+        bool startScheduler = true,
+        bool withSettings = false)
     {
         var sandboxOptions = new KlaviyoSandboxOptions { Seed = SandboxSeeds.Empty, ImportJobDelay = TimeSpan.FromMilliseconds(100) };
         configureSandbox?.Invoke(sandboxOptions);
@@ -66,7 +75,7 @@ public sealed class CoreTestHost : IAsyncDisposable
         {
             all[key] = value;
         }
-        var host = new CoreTestHost(sandbox, all, dataFolder);
+        var host = new CoreTestHost(sandbox, all, dataFolder, withSettings);
         try
         {
             await host.StartHostAsync(startScheduler);
@@ -100,8 +109,18 @@ public sealed class CoreTestHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(_settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddReflyCore(builder.Configuration);
+        if (_withSettings)
+        {
+            builder.Services.AddAccounts(builder.Configuration);
+            builder.Services.AddSettings(builder.Configuration);
+        }
         Host = builder.Build();
         await Host.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
+        if (_withSettings)
+        {
+            await Host.Services.GetRequiredService<AccountsMigrator>().MigrateAsync(CancellationToken.None);
+            await Host.Services.GetRequiredService<SettingsService>().LoadAsync(CancellationToken.None);
+        }
         if (startScheduler)
         {
             await Host.StartAsync();

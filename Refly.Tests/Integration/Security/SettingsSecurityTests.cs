@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Refly.Core.Personalization;
 using Refly.Core.Campaigns;
 using Refly.Core.Settings;
 using Refly.Dashboard.Sandbox;
@@ -78,6 +80,56 @@ public sealed class SettingsSecurityTests
         // Removing it falls back to configuration.
         await settings.RemoveKlaviyoApiKeyAsync(CancellationToken.None);
         Assert.True((await tester.TestAsync(CancellationToken.None)).Succeeded);
+    }
+
+    [Fact]
+    public async Task StoredLlmKey_IsNotInTheSqliteFile_NorOnThePage_AndOnlyAdminsOpenSettings()
+    {
+        const string llmKey = "test_llm_key_fake_secret_0123456789";
+        await using var factory = new ReflyAppFactory(new Dictionary<string, string?> { ["Klaviyo:SyncInterval"] = "01:00:00" });
+        _ = factory.ServerAddress;
+        var settings = factory.Services.GetRequiredService<SettingsService>();
+
+        var saved = await settings.SavePersonalizerSettingsAsync(
+            new PersonalizerSettingsInput("llm", "http://127.0.0.1:9/v1", "test-model", llmKey), CancellationToken.None);
+        Assert.True(saved.Succeeded, string.Join("; ", saved.Errors));
+        Assert.Equal(llmKey, factory.Services.GetRequiredService<IOptionsMonitor<LlmPersonalizerOptions>>().CurrentValue.ApiKey);
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(factory.DataFolder, "refly.db*"))
+        {
+            var bytes = await ReadSharedAsync(file);
+            Assert.True(bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(llmKey)) < 0, $"{Path.GetFileName(file)} holds the LLM key in clear");
+            Assert.True(bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(llmKey[4..^4])) < 0, $"{Path.GetFileName(file)} holds the LLM key's body in clear");
+            // Non-secret settings are plain values.
+            Assert.True(bytes.AsSpan().IndexOf("test-model"u8) >= 0, $"{Path.GetFileName(file)} lacks the model");
+        }
+
+        using (var admin = await factory.CreateSignedInClientAsync())
+        {
+            var html = WebUtility.HtmlDecode(await admin.GetStringAsync("/settings"));
+            Assert.DoesNotContain(llmKey, html, StringComparison.Ordinal);
+            Assert.DoesNotContain(llmKey[4..^4], html, StringComparison.Ordinal);
+            var masked = settings.GetOperationalSettings().MaskedLlmApiKey;
+            Assert.True(masked.Saved);
+            Assert.Contains(masked.Value!, html, StringComparison.Ordinal);
+            Assert.Contains("test-model", html, StringComparison.Ordinal);
+        }
+
+        using (var marketer = await factory.CreateSignedInClientAsync(ReflyAppFactory.MarketerEmail))
+        using (var denied = await marketer.GetAsync("/settings"))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, denied.StatusCode);
+            Assert.Contains("/account/access-denied", denied.Headers.Location!.ToString(), StringComparison.Ordinal);
+        }
+
+        // Read back from the database (as after a restart), then removed: configuration (no key) applies again.
+        await settings.LoadAsync(CancellationToken.None);
+        Assert.Equal(llmKey, factory.Services.GetRequiredService<IOptionsMonitor<LlmPersonalizerOptions>>().CurrentValue.ApiKey);
+        Assert.True((await settings.SavePersonalizerSettingsAsync(
+            new PersonalizerSettingsInput("llm", "http://127.0.0.1:9/v1", "test-model", RemoveApiKey: true), CancellationToken.None)).Succeeded);
+        Assert.Null(factory.Services.GetRequiredService<IOptionsMonitor<LlmPersonalizerOptions>>().CurrentValue.ApiKey);
+        Assert.Null(settings.GetOperationalSettings().MaskedLlmApiKey.Value);
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed partial class CampaignsPage : IDisposable
     public required ISnackbar Snackbar { get; init; }
 
     [Inject]
-    public required IOptions<TriggerOptions> Triggers { get; init; }
+    public required IOptionsMonitor<TriggerOptions> Triggers { get; init; }
 
     protected override void OnInitialized()
     {
