@@ -368,6 +368,9 @@ public sealed class AudiencePipeline(
     {
         var inFlight = new Queue<(Batch Batch, Task<BatchResult> Result)>();
         using var slots = new SemaphoreSlim(_options.MaxImportJobsInFlight);
+        // Imports still in flight when the writer stops (a failure, a database error) are stopped and awaited, so none
+        // outlives the run's job and races the next one; their contacts stay unconfirmed and are written again on resume.
+        using var importStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var batch = new Batch();
         var batchStarted = time.GetUtcNow();
 
@@ -379,7 +382,7 @@ public sealed class AudiencePipeline(
             }
             await slots.WaitAsync(cancellationToken);
             var submitted = batch;
-            inFlight.Enqueue((submitted, ImportAsync(submitted, slots, cancellationToken)));
+            inFlight.Enqueue((submitted, ImportAsync(submitted, slots, importStop.Token)));
             batch = new Batch();
         }
 
@@ -396,51 +399,68 @@ public sealed class AudiencePipeline(
             return true;
         }
 
-        while (true)
+        try
         {
-            // Wait for pages, but never longer than a partial batch may wait before it is sent.
-            var more = pages.WaitToReadAsync(cancellationToken).AsTask();
-            if (batch.Pages.Count > 0 && !more.IsCompleted)
+            await WriteAndConfirmAsync();
+        }
+        finally
+        {
+            if (inFlight.Count > 0)
             {
-                var timeLeft = _options.BatchFlushInterval - (time.GetUtcNow() - batchStarted);
-                var flushDue = Task.Delay(timeLeft > TimeSpan.Zero ? timeLeft : TimeSpan.Zero, time, cancellationToken);
-                if (await Task.WhenAny(more, flushDue) == flushDue)
-                {
-                    await flushDue;
-                    await SubmitAsync();
-                }
-            }
-            if (!await more)
-            {
-                break;
-            }
-
-            while (pages.TryRead(out var page))
-            {
-                if (batch.Patches > 0 &&
-                    (batch.Patches + page.Patches.Count > _options.MaxProfilesPerImportJob || batch.Bytes + page.Bytes > _options.MaxImportJobBytes))
-                {
-                    await SubmitAsync();
-                }
-                if (batch.Pages.Count == 0)
-                {
-                    batchStarted = time.GetUtcNow();
-                }
-                batch.Add(page);
-            }
-            if (batch.Patches >= _options.MaxProfilesPerImportJob || time.GetUtcNow() - batchStarted >= _options.BatchFlushInterval)
-            {
-                await SubmitAsync();
-            }
-            if (!await ConfirmCompletedAsync(waitForAll: false))
-            {
-                return;
+                await importStop.CancelAsync();
+                // Wait for the imports to stop; their outcome no longer matters (the run stopped, or each was confirmed).
+                await Task.WhenAll(inFlight.Select(f => (Task)f.Result)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
 
-        await pages.Completion; // surfaces a reader failure
-        await SubmitAsync();
-        await ConfirmCompletedAsync(waitForAll: true);
+        async Task WriteAndConfirmAsync()
+        {
+            while (true)
+            {
+                // Wait for pages, but never longer than a partial batch may wait before it is sent.
+                var more = pages.WaitToReadAsync(cancellationToken).AsTask();
+                if (batch.Pages.Count > 0 && !more.IsCompleted)
+                {
+                    var timeLeft = _options.BatchFlushInterval - (time.GetUtcNow() - batchStarted);
+                    var flushDue = Task.Delay(timeLeft > TimeSpan.Zero ? timeLeft : TimeSpan.Zero, time, cancellationToken);
+                    if (await Task.WhenAny(more, flushDue) == flushDue)
+                    {
+                        await flushDue;
+                        await SubmitAsync();
+                    }
+                }
+                if (!await more)
+                {
+                    break;
+                }
+
+                while (pages.TryRead(out var page))
+                {
+                    if (batch.Patches > 0 &&
+                        (batch.Patches + page.Patches.Count > _options.MaxProfilesPerImportJob || batch.Bytes + page.Bytes > _options.MaxImportJobBytes))
+                    {
+                        await SubmitAsync();
+                    }
+                    if (batch.Pages.Count == 0)
+                    {
+                        batchStarted = time.GetUtcNow();
+                    }
+                    batch.Add(page);
+                }
+                if (batch.Patches >= _options.MaxProfilesPerImportJob || time.GetUtcNow() - batchStarted >= _options.BatchFlushInterval)
+                {
+                    await SubmitAsync();
+                }
+                if (!await ConfirmCompletedAsync(waitForAll: false))
+                {
+                    return;
+                }
+            }
+
+            await pages.Completion; // surfaces a reader failure
+            await SubmitAsync();
+            await ConfirmCompletedAsync(waitForAll: true);
+        }
     }
 
     private async Task<BatchResult> ImportAsync(Batch batch, SemaphoreSlim slots, CancellationToken cancellationToken)
@@ -502,22 +522,25 @@ public sealed class AudiencePipeline(
         }
     }
 
-    /// <summary>Marks the batch's contacts, moves the checkpoint past its pages and saves the counts, in one step per batch.</summary>
+    /// <summary>
+    /// Marks the batch's contacts, moves the checkpoint past its pages and saves the counts, in one transaction per batch:
+    /// if the database refuses the write, none of it happened, and a resume re-reads and re-writes the batch.
+    /// </summary>
     private async Task<bool> ConfirmAsync(Guid runId, Batch batch, BatchResult result, CancellationToken cancellationToken)
     {
-        await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
+        async Task MarkContactsAsync(ReflyDbContext db, CancellationToken token)
         {
             if (result.Written.Count > 0)
             {
                 var written = result.Written;
                 await db.RunContacts.Where(c => c.RunId == runId && written.Contains(c.ProfileId))
-                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.State, RunContactState.Written), cancellationToken);
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.State, RunContactState.Written), token);
             }
             if (result.Failed.Count > 0)
             {
                 var failed = result.Failed;
                 await db.RunContacts.Where(c => c.RunId == runId && failed.Contains(c.ProfileId))
-                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.State, RunContactState.Failed), cancellationToken);
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.State, RunContactState.Failed), token);
             }
         }
 
@@ -534,7 +557,7 @@ public sealed class AudiencePipeline(
                 source.Cursor = page.CursorAfter;
                 source.Done = page.CursorAfter is null;
             }
-        }, cancellationToken);
+        }, MarkContactsAsync, cancellationToken);
         if (updated is not null)
         {
             metrics.BatchConfirmed(result.Written.Count, result.Failed.Count);

@@ -18,12 +18,14 @@ namespace Refly.Tests.Support;
 public sealed class CoreTestHost : IAsyncDisposable
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _configureServices;
 
-    private CoreTestHost(KlaviyoSandbox sandbox, Dictionary<string, string?> settings, string dataFolder)
+    private CoreTestHost(KlaviyoSandbox sandbox, Dictionary<string, string?> settings, string dataFolder, Action<IServiceCollection>? configureServices)
     {
         Sandbox = sandbox;
         _settings = settings;
         DataFolder = dataFolder;
+        _configureServices = configureServices;
     }
 
     public KlaviyoSandbox Sandbox { get; }
@@ -38,11 +40,16 @@ public sealed class CoreTestHost : IAsyncDisposable
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
-    /// <summary>Starts a sandbox (empty unless <paramref name="configureSandbox"/> seeds it) and the Core host against it.</summary>
+    /// <summary>
+    /// Starts a sandbox (empty unless <paramref name="configureSandbox"/> seeds it) and the Core host against it.
+    /// <paramref name="configureServices"/> runs after Core's registrations, on every start (restarts included): fault
+    /// injection, fake logging.
+    /// </summary>
     public static async Task<CoreTestHost> StartAsync(
         Action<KlaviyoSandboxOptions>? configureSandbox = null,
         IDictionary<string, string?>? settings = null,
-        bool startScheduler = true)
+        bool startScheduler = true,
+        Action<IServiceCollection>? configureServices = null)
     {
         var sandboxOptions = new KlaviyoSandboxOptions { Seed = SandboxSeeds.Empty, ImportJobDelay = TimeSpan.FromMilliseconds(100) };
         configureSandbox?.Invoke(sandboxOptions);
@@ -64,9 +71,10 @@ public sealed class CoreTestHost : IAsyncDisposable
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            all[key] = value;
+            // "{DataFolder}" lets a test write its own connection string (e.g. with a short Default Timeout).
+            all[key] = value?.Replace("{DataFolder}", dataFolder, StringComparison.Ordinal);
         }
-        var host = new CoreTestHost(sandbox, all, dataFolder);
+        var host = new CoreTestHost(sandbox, all, dataFolder, configureServices);
         try
         {
             await host.StartHostAsync(startScheduler);
@@ -100,6 +108,7 @@ public sealed class CoreTestHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(_settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddReflyCore(builder.Configuration);
+        _configureServices?.Invoke(builder.Services);
         Host = builder.Build();
         await Host.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
         if (startScheduler)
