@@ -13,7 +13,7 @@ internal static class JsonApi
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
-            throw new KlaviyoResponseException($"Klaviyo's answer is malformed: {what} is {Describe(element)}, expected an object.");
+            throw new KlaviyoResponseException($"{what} is {Describe(element)}, expected an object.");
         }
 
         return element;
@@ -23,7 +23,7 @@ internal static class JsonApi
     {
         if (!parent.TryGetProperty(name, out var value))
         {
-            throw new KlaviyoResponseException($"Klaviyo's answer is malformed: {what} has no '{name}'.");
+            throw new KlaviyoResponseException($"{what} has no '{name}'.");
         }
 
         return RequireObject(value, $"{what}.{name}");
@@ -45,12 +45,12 @@ internal static class JsonApi
     {
         if (!parent.TryGetProperty(name, out var value))
         {
-            throw new KlaviyoResponseException($"Klaviyo's answer is malformed: {what} has no '{name}'.");
+            throw new KlaviyoResponseException($"{what} has no '{name}'.");
         }
 
         if (value.ValueKind != JsonValueKind.Array)
         {
-            throw new KlaviyoResponseException($"Klaviyo's answer is malformed: {what}.{name} is {Describe(value)}, expected an array.");
+            throw new KlaviyoResponseException($"{what}.{name} is {Describe(value)}, expected an array.");
         }
 
         return value;
@@ -66,7 +66,7 @@ internal static class JsonApi
 
         if (value.ValueKind != JsonValueKind.Array)
         {
-            throw new KlaviyoResponseException($"Klaviyo's answer is malformed: {what}.{name} is {Describe(value)}, expected an array.");
+            throw new KlaviyoResponseException($"{what}.{name} is {Describe(value)}, expected an array.");
         }
 
         return value.EnumerateArray();
@@ -74,7 +74,7 @@ internal static class JsonApi
 
     public static string RequireString(JsonElement parent, string name, string what) =>
         OptionalString(parent, name, what)
-        ?? throw new KlaviyoResponseException($"Klaviyo's answer is malformed: {what} has no '{name}'.");
+        ?? throw new KlaviyoResponseException($"{what} has no '{name}'.");
 
     public static string? OptionalString(JsonElement parent, string name, string what)
     {
@@ -85,7 +85,7 @@ internal static class JsonApi
 
         return value.ValueKind == JsonValueKind.String
             ? value.GetString()
-            : throw new KlaviyoResponseException($"Klaviyo's answer is malformed: {what}.{name} is {Describe(value)}, expected a string.");
+            : throw new KlaviyoResponseException($"{what}.{name} is {Describe(value)}, expected a string.");
     }
 
     public static bool? OptionalBool(JsonElement parent, string name, string what)
@@ -99,7 +99,7 @@ internal static class JsonApi
         {
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            _ => throw new KlaviyoResponseException($"Klaviyo's answer is malformed: {what}.{name} is {Describe(value)}, expected a boolean."),
+            _ => throw new KlaviyoResponseException($"{what}.{name} is {Describe(value)}, expected a boolean."),
         };
     }
 
@@ -112,7 +112,7 @@ internal static class JsonApi
 
         return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number)
             ? number
-            : throw new KlaviyoResponseException($"Klaviyo's answer is malformed: {what}.{name} is {Describe(value)}, expected an integer.");
+            : throw new KlaviyoResponseException($"{what}.{name} is {Describe(value)}, expected an integer.");
     }
 
     public static DateTimeOffset? OptionalDate(JsonElement parent, string name, string what)
@@ -125,12 +125,12 @@ internal static class JsonApi
 
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date)
             ? date
-            : throw new KlaviyoResponseException($"Klaviyo's answer is malformed: {what}.{name} '{text}' is not a date-time.");
+            : throw new KlaviyoResponseException($"{what}.{name} '{text}' is not a date-time.");
     }
 
     public static DateTimeOffset RequireDate(JsonElement parent, string name, string what) =>
         OptionalDate(parent, name, what)
-        ?? throw new KlaviyoResponseException($"Klaviyo's answer is malformed: {what} has no '{name}'.");
+        ?? throw new KlaviyoResponseException($"{what} has no '{name}'.");
 
     /// <summary>A JSON value as text for custom properties: strings as they are, other values as raw JSON, null as null.</summary>
     public static string? AsText(JsonElement value) => value.ValueKind switch
@@ -206,7 +206,7 @@ internal static class JsonApi
         }
 
         return QueryValue(next, "page[cursor]")
-            ?? throw new KlaviyoResponseException($"Klaviyo's answer is malformed: links.next '{next}' has no page[cursor].");
+            ?? throw new KlaviyoResponseException($"links.next '{next}' has no page[cursor].");
     }
 
     public static string? NextLink(JsonElement root)

@@ -40,14 +40,16 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
     private readonly IKlaviyoConnection _connection;
     private readonly IOptionsMonitor<KlaviyoOptions> _options;
     private readonly ILogger<KlaviyoClient> _logger;
+    private readonly TimeProvider _time;
 
     /// <summary>Created by the HttpClient factory; resolve <see cref="IKlaviyoClient"/> rather than constructing it.</summary>
-    public KlaviyoClient(HttpClient http, IKlaviyoConnection connection, IOptionsMonitor<KlaviyoOptions> options, ILogger<KlaviyoClient> logger)
+    public KlaviyoClient(HttpClient http, IKlaviyoConnection connection, IOptionsMonitor<KlaviyoOptions> options, ILogger<KlaviyoClient> logger, TimeProvider time)
     {
         _http = http;
         _connection = connection;
         _options = options;
         _logger = logger;
+        _time = time;
     }
 
     // ---- Accounts ----
@@ -59,7 +61,7 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
         var data = JsonApi.RequireArray(doc.RootElement, "data", "document");
         if (data.GetArrayLength() == 0)
         {
-            throw new KlaviyoResponseException("Klaviyo's answer is malformed: /api/accounts returned no account.");
+            throw new KlaviyoResponseException("/api/accounts returned no account.");
         }
 
         var account = JsonApi.RequireObject(data[0], "account");
@@ -305,7 +307,7 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
         using var doc = await SendAsync(
             KlaviyoEndpoints.CreateTemplate, HttpMethod.Post, "/api/templates",
             body, nullOnNotFound: false, cancellationToken).ConfigureAwait(false)
-            ?? throw new KlaviyoResponseException("Klaviyo's answer to create_template has no body.");
+            ?? throw new KlaviyoResponseException("the answer to create_template has no body.");
         return JsonApi.RequireString(JsonApi.RequireObject(doc.RootElement, "data", "document"), "id", "template");
     }
 
@@ -359,7 +361,7 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
                 pathAndQuery = next is null ? null : PathAndQueryOf(next);
                 if (pathAndQuery is not null && !seen.Add(pathAndQuery))
                 {
-                    throw new KlaviyoResponseException("Klaviyo's answer is malformed: links.next repeats a page already read.");
+                    throw new KlaviyoResponseException("links.next repeats a page already read.");
                 }
             }
 
@@ -443,7 +445,7 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
         using var doc = await SendAsync(
             KlaviyoEndpoints.BulkImportProfiles, HttpMethod.Post, "/api/profile-bulk-import-jobs",
             body, nullOnNotFound: false, cancellationToken).ConfigureAwait(false)
-            ?? throw new KlaviyoResponseException("Klaviyo's answer to bulk_import_profiles has no body.");
+            ?? throw new KlaviyoResponseException("the answer to bulk_import_profiles has no body.");
         return JsonApi.RequireString(JsonApi.RequireObject(doc.RootElement, "data", "document"), "id", "profile-bulk-import-job");
     }
 
@@ -662,7 +664,7 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
     private static string PathAndQueryOf(string link) =>
         Uri.TryCreate(link, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery
         : link.StartsWith('/') ? link
-        : throw new KlaviyoResponseException($"Klaviyo's answer is malformed: links.next '{link}' is not a URL.");
+        : throw new KlaviyoResponseException($"links.next '{link}' is not a URL.");
 
     private static int ToInt(long? value) => value is null ? 0 : (int)Math.Clamp(value.Value, int.MinValue, int.MaxValue);
 
@@ -693,7 +695,7 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
             if (!included.TryGetValue(("campaign-message", messageId), out var message))
             {
                 throw new KlaviyoResponseException(
-                    $"Klaviyo's answer is malformed: {what} refers to campaign-message {messageId}, which is not in 'included'.");
+                    $"{what} refers to campaign-message {messageId}, which is not in 'included'.");
             }
 
             messages.Add(ParseMessage(message));
@@ -704,7 +706,7 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
         {
             if (!included.TryGetValue(("tag", tagId), out var tag))
             {
-                throw new KlaviyoResponseException($"Klaviyo's answer is malformed: {what} refers to tag {tagId}, which is not in 'included'.");
+                throw new KlaviyoResponseException($"{what} refers to tag {tagId}, which is not in 'included'.");
             }
 
             tags.Add(ParseTag(tag));
@@ -826,14 +828,14 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
         JsonApi.OptionalArray(parent, name, what)
             .Select(item => item.ValueKind == JsonValueKind.String
                 ? item.GetString()!
-                : throw new KlaviyoResponseException($"Klaviyo's answer is malformed: {what}.{name} holds a non-string."))
+                : throw new KlaviyoResponseException($"{what}.{name} holds a non-string."))
             .ToList();
 
     // ---- Transport ----
 
     private async Task<JsonDocument> GetRequiredAsync(KlaviyoEndpoint endpoint, string pathAndQuery, CancellationToken cancellationToken) =>
         await SendAsync(endpoint, HttpMethod.Get, pathAndQuery, body: null, nullOnNotFound: false, cancellationToken).ConfigureAwait(false)
-        ?? throw new KlaviyoResponseException($"Klaviyo's answer to {endpoint.Key} has no body.");
+        ?? throw new KlaviyoResponseException($"the answer to {endpoint.Key} has no body.");
 
     /// <summary>
     /// Sends one request through the handler chain. Returns the parsed body, or null for an empty body or (when
@@ -856,6 +858,7 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
 
         request.Options.Set(KlaviyoEndpoint.OptionKey, endpoint);
 
+        var started = _time.GetTimestamp();
         HttpResponseMessage response;
         try
         {
@@ -867,11 +870,14 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
         }
         catch (TimeoutRejectedException ex)
         {
-            throw new KlaviyoServerException($"Klaviyo did not answer {endpoint.Key} in time.", null, [], ex);
+            throw new KlaviyoServerException(
+                $"Klaviyo did not answer {endpoint.Key} in time; Refly retried for {KlaviyoDuration.Format(_time.GetElapsedTime(started))} and gave up.", null, [], ex);
         }
         catch (HttpRequestException ex)
         {
-            throw new KlaviyoServerException($"Klaviyo could not be reached for {endpoint.Key}: {ex.Message}", ex.StatusCode, [], ex);
+            throw new KlaviyoServerException(
+                $"Klaviyo's connection failed on {endpoint.Key} ({ex.Message}); Refly retried for {KlaviyoDuration.Format(_time.GetElapsedTime(started))} and gave up.",
+                ex.StatusCode, [], ex);
         }
 
         using (response)
@@ -886,7 +892,7 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
                 return null;
             }
 
-            throw await ToExceptionAsync(endpoint, response, cancellationToken).ConfigureAwait(false);
+            throw await ToExceptionAsync(endpoint, response, _time.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -912,19 +918,21 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
         }
         catch (JsonException ex)
         {
-            throw new KlaviyoResponseException($"Klaviyo answered {endpoint.Key} with a body that is not valid JSON: {ex.Message}", ex);
+            var start = Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 60)).ReplaceLineEndings(" ");
+            throw new KlaviyoResponseException(
+                $"the answer to {endpoint.Key} ({response.Content.Headers.ContentType?.MediaType ?? "no content type"}) is not valid JSON ({ex.Message}); it starts with \"{start}\"", ex);
         }
 
         if (doc.RootElement.ValueKind != JsonValueKind.Object)
         {
             doc.Dispose();
-            throw new KlaviyoResponseException($"Klaviyo answered {endpoint.Key} with JSON that is not a JSON:API document (no top-level object).");
+            throw new KlaviyoResponseException($"the answer to {endpoint.Key} is JSON but not a JSON:API document (no top-level object).");
         }
 
         return doc;
     }
 
-    private async Task<KlaviyoException> ToExceptionAsync(KlaviyoEndpoint endpoint, HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<KlaviyoException> ToExceptionAsync(KlaviyoEndpoint endpoint, HttpResponseMessage response, TimeSpan elapsed, CancellationToken cancellationToken)
     {
         var errors = await ReadErrorsAsync(response, cancellationToken).ConfigureAwait(false);
         var status = response.StatusCode;
@@ -939,7 +947,9 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
             404 => new KlaviyoNotFoundException($"Klaviyo found nothing for {endpoint.Key} (404){suffix}", errors),
             429 => new KlaviyoRateLimitException(
                 $"Klaviyo kept rate-limiting {endpoint.Key} (429) after every retry{suffix}", errors, response.Headers.RetryAfter?.Delta),
-            >= 500 => new KlaviyoServerException($"Klaviyo failed on {endpoint.Key} ({code}) after every retry{suffix}", status, errors),
+            >= 500 => new KlaviyoServerException(
+                $"Klaviyo kept failing {endpoint.Key} ({code} {response.ReasonPhrase ?? status.ToString()}) for {KlaviyoDuration.Format(elapsed)}; Refly retried and gave up{suffix}",
+                status, errors),
             _ => new KlaviyoValidationException($"Klaviyo refused {endpoint.Key} ({code}){suffix}", status, errors),
         };
     }

@@ -8,7 +8,9 @@ namespace Refly.Core.Klaviyo;
 /// <param name="Retries">Attempts retried by the resilience pipeline.</param>
 /// <param name="LastRateLimitedAt">When the last 429 arrived.</param>
 /// <param name="PacingWait">Total time attempts spent waiting for the client-side rate limiter.</param>
-public sealed record KlaviyoEndpointStats(long RequestsSent, long RateLimited, long Retries, DateTimeOffset? LastRateLimitedAt, TimeSpan PacingWait);
+/// <param name="RateLimitWait">Total time calls spent waiting on Klaviyo's 429s (the delays the client chose or Retry-After asked for).</param>
+public sealed record KlaviyoEndpointStats(
+    long RequestsSent, long RateLimited, long Retries, DateTimeOffset? LastRateLimitedAt, TimeSpan PacingWait, TimeSpan RateLimitWait = default);
 
 /// <summary>
 /// Process-wide counters of the Klaviyo client (a singleton), for diagnostics pages and tests.
@@ -39,7 +41,8 @@ public sealed class KlaviyoClientStats(TimeProvider timeProvider)
                 Interlocked.Read(ref kv.Value.RateLimited),
                 Interlocked.Read(ref kv.Value.Retries),
                 kv.Value.LastRateLimitedAt,
-                TimeSpan.FromTicks(Interlocked.Read(ref kv.Value.PacingWaitTicks))),
+                TimeSpan.FromTicks(Interlocked.Read(ref kv.Value.PacingWaitTicks)),
+                TimeSpan.FromTicks(Interlocked.Read(ref kv.Value.RateLimitWaitTicks))),
             StringComparer.Ordinal);
 
     /// <summary>Counters of one endpoint key (zeros when unused).</summary>
@@ -57,6 +60,8 @@ public sealed class KlaviyoClientStats(TimeProvider timeProvider)
 
     internal void RecordPacingWait(string key, TimeSpan wait) => Interlocked.Add(ref Get(key).PacingWaitTicks, wait.Ticks);
 
+    internal void RecordRateLimitWait(string key, TimeSpan wait) => Interlocked.Add(ref Get(key).RateLimitWaitTicks, wait.Ticks);
+
     internal void RecordRetry(string key) => Interlocked.Increment(ref Get(key).Retries);
 
     private Counters Get(string key) => _counters.GetOrAdd(key, _ => new Counters());
@@ -67,6 +72,7 @@ public sealed class KlaviyoClientStats(TimeProvider timeProvider)
         public long RateLimited;
         public long Retries;
         public long PacingWaitTicks;
+        public long RateLimitWaitTicks;
         public DateTimeOffset? LastRateLimitedAt;
     }
 }

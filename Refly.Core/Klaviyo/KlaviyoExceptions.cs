@@ -49,6 +49,16 @@ public sealed class KlaviyoValidationException(string message, HttpStatusCode st
 public sealed class KlaviyoServerException(string message, HttpStatusCode? statusCode, IReadOnlyList<KlaviyoError> errors, Exception? innerException = null)
     : KlaviyoException(message, statusCode, errors, innerException);
 
-/// <summary>Klaviyo answered 2xx with a body that is not the JSON:API document the spec describes.</summary>
-public sealed class KlaviyoResponseException(string message, Exception? innerException = null)
-    : KlaviyoException(message, null, null, innerException);
+/// <summary>
+/// Klaviyo answered 2xx with a body that is not the JSON:API document the spec describes (not JSON, an HTML page, a
+/// missing or mistyped member). Its message reads "Klaviyo returned a response Refly could not read: " + <see cref="Problem"/>.
+/// </summary>
+public sealed class KlaviyoResponseException(string problem, Exception? innerException = null)
+    : KlaviyoException(MessagePrefix + problem, null, null, innerException)
+{
+    /// <summary>What every message of this exception starts with.</summary>
+    public const string MessagePrefix = "Klaviyo returned a response Refly could not read: ";
+
+    /// <summary>What was wrong with the answer, e.g. "document has no 'data'."</summary>
+    public string Problem { get; } = problem;
+}

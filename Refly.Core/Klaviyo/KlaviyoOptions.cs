@@ -22,7 +22,10 @@ public sealed class KlaviyoOptions
     /// <summary>Campaign sync period.</summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Retries after the first attempt for 429, 408, 5xx, network errors and attempt timeouts (default 7: 8 attempts in all).</summary>
+    /// <summary>
+    /// Retries after the first attempt for 408, 5xx, network errors and attempt timeouts (default 7: 8 attempts in all).
+    /// 429 is not bounded by it: rate limiting is waited out for as long as it lasts.
+    /// </summary>
     public int MaxRetryAttempts { get; set; } = 7;
 
     /// <summary>Base delay of the exponential, jittered back-off (a 429's Retry-After wins over it).</summary>
@@ -37,8 +40,14 @@ public sealed class KlaviyoOptions
     /// </summary>
     public double RateLimitScale { get; set; } = 1.0;
 
-    /// <summary>Timeout of one call including every retry and every wait.</summary>
+    /// <summary>
+    /// Timeout of one call including every failure retry and its waits; time spent waiting on a 429 does not count
+    /// (the call gets a fresh budget after each rate-limit wait).
+    /// </summary>
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Longest wait between two attempts rate-limited by a 429 without Retry-After (a Retry-After is honoured as sent).</summary>
+    public TimeSpan RateLimitMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>Validates <see cref="KlaviyoOptions"/> at start-up. An empty API key is allowed (demo mode).</summary>
@@ -76,6 +85,11 @@ internal sealed class KlaviyoOptionsValidator : IValidateOptions<KlaviyoOptions>
         if (options.AttemptTimeout <= TimeSpan.Zero || options.TotalTimeout <= TimeSpan.Zero)
         {
             failures.Add("Klaviyo:AttemptTimeout and Klaviyo:TotalTimeout must be positive.");
+        }
+
+        if (options.RateLimitMaxDelay <= TimeSpan.Zero)
+        {
+            failures.Add("Klaviyo:RateLimitMaxDelay must be positive.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

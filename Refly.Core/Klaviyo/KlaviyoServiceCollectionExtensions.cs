@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Timeout;
@@ -10,20 +11,28 @@ using Polly.Timeout;
 namespace Refly.Core.Klaviyo;
 
 /// <summary>Registers the Klaviyo client feature.</summary>
-public static class KlaviyoServiceCollectionExtensions
+public static partial class KlaviyoServiceCollectionExtensions
 {
     /// <summary>Name of the typed HttpClient (and of its resilience pipelines).</summary>
     public const string HttpClientName = "Klaviyo";
 
     /// <summary>
-    /// Registers <see cref="IKlaviyoClient"/> as a typed HttpClient with, outermost first: a resilience pipeline
-    /// (total timeout, exponential jittered retry of 429/408/5xx/network errors/attempt timeouts honouring
-    /// Retry-After, no circuit breaker), the pacing handler (shared per-endpoint rate limiters), and a per-attempt
-    /// timeout. Binds <see cref="KlaviyoOptions"/> from section <c>Klaviyo</c>, validated at start.
+    /// Registers <see cref="IKlaviyoClient"/> as a typed HttpClient with, outermost first: the rate-limit pipeline (429s
+    /// are waited out for as long as Klaviyo keeps sending them, honouring Retry-After), the failure pipeline (total
+    /// timeout and a bounded, exponential jittered retry of 408/5xx/network errors/attempt timeouts, no circuit breaker),
+    /// the pacing handler (shared per-endpoint rate limiters), a per-attempt timeout, and the response buffering handler.
+    /// Binds <see cref="KlaviyoOptions"/> from section <c>Klaviyo</c>, validated at start.
     /// </summary>
     /// <remarks>
+    /// A 429 is Klaviyo saying "not now", never "no": a run that gave up on it would fail a campaign for being large, so
+    /// rate limiting is retried without an attempt limit and outside the total timeout (each call after a 429 wait gets
+    /// a fresh <see cref="KlaviyoOptions.TotalTimeout"/>). Failures (5xx, timeouts, network) stay bounded by
+    /// <see cref="KlaviyoOptions.MaxRetryAttempts"/> and <see cref="KlaviyoOptions.TotalTimeout"/>. Cancellation stops
+    /// every wait at once.
     /// The per-attempt timeout sits inside the pacing handler, not in the outer pipeline, so that waiting for the
     /// client-side rate limiter never counts as a slow attempt (which would be retried and lose its place in the queue).
+    /// The body is read inside the attempt (<see cref="KlaviyoResponseBufferingHandler"/>), so a body that stalls or is
+    /// cut off is a timed-out or failed attempt, retried like any other, instead of a hang or an unreadable answer.
     /// Options bind to <c>configuration.GetSection("Klaviyo")</c> (with change tracking, like BindConfiguration) so that
     /// the configuration passed in is the one used, also in a bare ServiceCollection without a registered IConfiguration.
     /// </remarks>
@@ -51,6 +60,7 @@ public static class KlaviyoServiceCollectionExtensions
         services.TryAddSingleton<KlaviyoRateLimiters>();
         services.TryAddSingleton<KlaviyoClientStats>();
         services.TryAddTransient<KlaviyoPacingHandler>();
+        services.TryAddTransient<KlaviyoResponseBufferingHandler>();
 
         var http = services.AddHttpClient<IKlaviyoClient, KlaviyoClient>(HttpClientName, client =>
             {
@@ -58,6 +68,31 @@ public static class KlaviyoServiceCollectionExtensions
                 client.Timeout = Timeout.InfiniteTimeSpan;
             })
             .RedactLoggedHeaders(["Authorization"]);
+        http.AddResilienceHandler("klaviyo-rate-limit", (pipeline, context) =>
+            {
+                var options = context.ServiceProvider.GetRequiredService<IOptions<KlaviyoOptions>>().Value;
+                var stats = context.ServiceProvider.GetRequiredService<KlaviyoClientStats>();
+                var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(RateLimitLoggerName);
+                pipeline.AddRetry(new HttpRetryStrategyOptions
+                {
+                    // No limit: Klaviyo lifts a rate limit eventually, and the caller's token ends the wait when it must.
+                    MaxRetryAttempts = int.MaxValue,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = options.RetryBaseDelay,
+                    MaxDelay = options.RateLimitMaxDelay,
+                    ShouldRetryAfterHeader = true,
+                    ShouldHandle = args => ValueTask.FromResult(IsRateLimited(args.Outcome)),
+                    OnRetry = args =>
+                    {
+                        var key = EndpointKeyOf(args.Context, args.Outcome);
+                        stats.RecordRetry(key);
+                        stats.RecordRateLimitWait(key, args.RetryDelay);
+                        LogRateLimitWait(logger, key, args.RetryDelay, args.AttemptNumber + 1);
+                        return ValueTask.CompletedTask;
+                    },
+                });
+            });
         http.AddResilienceHandler("klaviyo-retry", (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<KlaviyoOptions>>().Value;
@@ -71,15 +106,10 @@ public static class KlaviyoServiceCollectionExtensions
                     Delay = options.RetryBaseDelay,
                     MaxDelay = TimeSpan.FromMinutes(1),
                     ShouldRetryAfterHeader = true,
-                    ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome)),
+                    ShouldHandle = args => ValueTask.FromResult(IsTransientFailure(args.Outcome)),
                     OnRetry = args =>
                     {
-                        // The context carries the request for exception outcomes too (network errors, attempt timeouts).
-                        var request = args.Context.GetRequestMessage() ?? args.Outcome.Result?.RequestMessage;
-                        var key = request is not null && request.Options.TryGetValue(KlaviyoEndpoint.OptionKey, out var endpoint)
-                            ? endpoint.Key
-                            : "(unknown)";
-                        stats.RecordRetry(key);
+                        stats.RecordRetry(EndpointKeyOf(args.Context, args.Outcome));
                         return ValueTask.CompletedTask;
                     },
                 });
@@ -90,19 +120,39 @@ public static class KlaviyoServiceCollectionExtensions
                 var options = context.ServiceProvider.GetRequiredService<IOptions<KlaviyoOptions>>().Value;
                 pipeline.AddTimeout(options.AttemptTimeout);
             });
+        http.AddHttpMessageHandler<KlaviyoResponseBufferingHandler>();
 
         return services;
     }
 
-    /// <summary>429, 408, 5xx, network failures and attempt timeouts are retried; no other 4xx ever is.</summary>
-    internal static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome switch
+    /// <summary>Category of the "waiting on Klaviyo's rate limit" log entries.</summary>
+    public const string RateLimitLoggerName = "Refly.Core.Klaviyo.RateLimit";
+
+    /// <summary>429: waited out by the outer pipeline, for as long as it lasts.</summary>
+    internal static bool IsRateLimited(Outcome<HttpResponseMessage> outcome) =>
+        outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests;
+
+    /// <summary>408, 5xx, network failures and attempt timeouts are retried a bounded number of times; no 4xx but 408 ever is (429 is the outer pipeline's).</summary>
+    internal static bool IsTransientFailure(Outcome<HttpResponseMessage> outcome) => outcome switch
     {
         { Exception: HttpRequestException } => true,
         { Exception: TimeoutRejectedException } => true,
-        { Result: { } response } => response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout
-            || (int)response.StatusCode >= 500,
+        { Result: { } response } => response.StatusCode is HttpStatusCode.RequestTimeout || (int)response.StatusCode >= 500,
         _ => false,
     };
+
+    private static string EndpointKeyOf(ResilienceContext context, Outcome<HttpResponseMessage> outcome)
+    {
+        // The context carries the request for exception outcomes too (network errors, attempt timeouts).
+        var request = context.GetRequestMessage() ?? outcome.Result?.RequestMessage;
+        return request is not null && request.Options.TryGetValue(KlaviyoEndpoint.OptionKey, out var endpoint)
+            ? endpoint.Key
+            : "(unknown)";
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Waiting on Klaviyo's rate limit: {Endpoint} answered 429; retrying in {Delay} (wait {Attempt})")]
+    private static partial void LogRateLimitWait(ILogger logger, string endpoint, TimeSpan delay, int attempt);
 }
 
 internal sealed class KlaviyoRegistrationMarker;

@@ -302,22 +302,22 @@ public sealed class AudiencePipeline(
     /// Moves a batch's contacts (up to 10,000) to <paramref name="state"/> in one statement; the ids travel as one JSON
     /// parameter because an IN list of 10,000 parameters would be compiled into a new SQL text for every batch size.
     /// </summary>
-    private async Task SetContactStatesAsync(Guid runId, IReadOnlyCollection<string> profileIds, RunContactState state, CancellationToken cancellationToken)
+    private static async Task SetContactStatesAsync(
+        ReflyDbContext db, Guid runId, IReadOnlyCollection<string> profileIds, RunContactState state, CancellationToken cancellationToken)
     {
         if (profileIds.Count == 0)
         {
             return;
         }
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText =
-            "UPDATE RunContacts SET State = $state WHERE RunId = $run AND ProfileId IN (SELECT value FROM json_each($ids))";
-        command.Parameters.Add(new SqliteParameter("$run", SqliteType.Text) { Value = runId });
-        command.Parameters.AddWithValue("$state", (int)state);
-        command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(profileIds, _jsonOptions));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        // Through EF so that it joins the transaction that also saves the checkpoint.
+        await db.Database.ExecuteSqlRawAsync(
+            "UPDATE RunContacts SET State = $state WHERE RunId = $run AND ProfileId IN (SELECT value FROM json_each($ids))",
+            [
+                new SqliteParameter("$run", SqliteType.Text) { Value = runId },
+                new SqliteParameter("$state", (int)state),
+                new SqliteParameter("$ids", JsonSerializer.Serialize(profileIds, _jsonOptions)),
+            ],
+            cancellationToken);
     }
 
     private static async Task<PageWork> PersonalizeAsync(
@@ -377,6 +377,9 @@ public sealed class AudiencePipeline(
     {
         var inFlight = new Queue<(Batch Batch, Task<BatchResult> Result)>();
         using var slots = new SemaphoreSlim(_options.MaxImportJobsInFlight);
+        // Imports still in flight when the writer stops (a failure, a database error) are stopped and awaited, so none
+        // outlives the run's job and races the next one; their contacts stay unconfirmed and are written again on resume.
+        using var importStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var batch = new Batch();
         var batchStarted = time.GetUtcNow();
 
@@ -388,7 +391,7 @@ public sealed class AudiencePipeline(
             }
             await slots.WaitAsync(cancellationToken);
             var submitted = batch;
-            inFlight.Enqueue((submitted, ImportAsync(submitted, slots, cancellationToken)));
+            inFlight.Enqueue((submitted, ImportAsync(submitted, slots, importStop.Token)));
             batch = new Batch();
         }
 
@@ -405,51 +408,68 @@ public sealed class AudiencePipeline(
             return true;
         }
 
-        while (true)
+        try
         {
-            // Wait for pages, but never longer than a partial batch may wait before it is sent.
-            var more = pages.WaitToReadAsync(cancellationToken).AsTask();
-            if (batch.Pages.Count > 0 && !more.IsCompleted)
+            await WriteAndConfirmAsync();
+        }
+        finally
+        {
+            if (inFlight.Count > 0)
             {
-                var timeLeft = _options.BatchFlushInterval - (time.GetUtcNow() - batchStarted);
-                var flushDue = Task.Delay(timeLeft > TimeSpan.Zero ? timeLeft : TimeSpan.Zero, time, cancellationToken);
-                if (await Task.WhenAny(more, flushDue) == flushDue)
-                {
-                    await flushDue;
-                    await SubmitAsync();
-                }
-            }
-            if (!await more)
-            {
-                break;
-            }
-
-            while (pages.TryRead(out var page))
-            {
-                if (batch.Patches > 0 &&
-                    (batch.Patches + page.Patches.Count > _options.MaxProfilesPerImportJob || batch.Bytes + page.Bytes > _options.MaxImportJobBytes))
-                {
-                    await SubmitAsync();
-                }
-                if (batch.Pages.Count == 0)
-                {
-                    batchStarted = time.GetUtcNow();
-                }
-                batch.Add(page);
-            }
-            if (batch.Patches >= _options.MaxProfilesPerImportJob || time.GetUtcNow() - batchStarted >= _options.BatchFlushInterval)
-            {
-                await SubmitAsync();
-            }
-            if (!await ConfirmCompletedAsync(waitForAll: false))
-            {
-                return;
+                await importStop.CancelAsync();
+                // Wait for the imports to stop; their outcome no longer matters (the run stopped, or each was confirmed).
+                await Task.WhenAll(inFlight.Select(f => (Task)f.Result)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
 
-        await pages.Completion; // surfaces a reader failure
-        await SubmitAsync();
-        await ConfirmCompletedAsync(waitForAll: true);
+        async Task WriteAndConfirmAsync()
+        {
+            while (true)
+            {
+                // Wait for pages, but never longer than a partial batch may wait before it is sent.
+                var more = pages.WaitToReadAsync(cancellationToken).AsTask();
+                if (batch.Pages.Count > 0 && !more.IsCompleted)
+                {
+                    var timeLeft = _options.BatchFlushInterval - (time.GetUtcNow() - batchStarted);
+                    var flushDue = Task.Delay(timeLeft > TimeSpan.Zero ? timeLeft : TimeSpan.Zero, time, cancellationToken);
+                    if (await Task.WhenAny(more, flushDue) == flushDue)
+                    {
+                        await flushDue;
+                        await SubmitAsync();
+                    }
+                }
+                if (!await more)
+                {
+                    break;
+                }
+
+                while (pages.TryRead(out var page))
+                {
+                    if (batch.Patches > 0 &&
+                        (batch.Patches + page.Patches.Count > _options.MaxProfilesPerImportJob || batch.Bytes + page.Bytes > _options.MaxImportJobBytes))
+                    {
+                        await SubmitAsync();
+                    }
+                    if (batch.Pages.Count == 0)
+                    {
+                        batchStarted = time.GetUtcNow();
+                    }
+                    batch.Add(page);
+                }
+                if (batch.Patches >= _options.MaxProfilesPerImportJob || time.GetUtcNow() - batchStarted >= _options.BatchFlushInterval)
+                {
+                    await SubmitAsync();
+                }
+                if (!await ConfirmCompletedAsync(waitForAll: false))
+                {
+                    return;
+                }
+            }
+
+            await pages.Completion; // surfaces a reader failure
+            await SubmitAsync();
+            await ConfirmCompletedAsync(waitForAll: true);
+        }
     }
 
     private async Task<BatchResult> ImportAsync(Batch batch, SemaphoreSlim slots, CancellationToken cancellationToken)
@@ -511,11 +531,17 @@ public sealed class AudiencePipeline(
         }
     }
 
-    /// <summary>Marks the batch's contacts, moves the checkpoint past its pages and saves the counts, in one step per batch.</summary>
+    /// <summary>
+    /// Marks the batch's contacts, moves the checkpoint past its pages and saves the counts, in one transaction per batch:
+    /// if the database refuses the write, none of it happened, and a resume re-reads and re-writes the batch.
+    /// </summary>
     private async Task<bool> ConfirmAsync(Guid runId, Batch batch, BatchResult result, CancellationToken cancellationToken)
     {
-        await SetContactStatesAsync(runId, result.Written, RunContactState.Written, cancellationToken);
-        await SetContactStatesAsync(runId, result.Failed, RunContactState.Failed, cancellationToken);
+        async Task MarkContactsAsync(ReflyDbContext db, CancellationToken token)
+        {
+            await SetContactStatesAsync(db, runId, result.Written, RunContactState.Written, token);
+            await SetContactStatesAsync(db, runId, result.Failed, RunContactState.Failed, token);
+        }
 
         var updated = await store.UpdateAsync(runId, _inProgress, run =>
         {
@@ -530,7 +556,7 @@ public sealed class AudiencePipeline(
                 source.Cursor = page.CursorAfter;
                 source.Done = page.CursorAfter is null;
             }
-        }, cancellationToken);
+        }, MarkContactsAsync, cancellationToken);
         if (updated is not null)
         {
             metrics.BatchConfirmed(result.Written.Count, result.Failed.Count);

@@ -47,6 +47,15 @@ public sealed class PersonalizationOptions
     /// <summary>How often a running run checks that its campaign still exists in Klaviyo.</summary>
     public TimeSpan CampaignCheckInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// A run that meets a database error (locked past busy_timeout, disk full) pauses and tries again after this long,
+    /// resuming from its checkpoint.
+    /// </summary>
+    public TimeSpan DatabaseRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A clean-up (restore the originals, remove the properties) that could not finish is tried again after this long.</summary>
+    public TimeSpan CleanupRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Throughput assumed for estimates before a run has measured its own.</summary>
     [Range(1.0, 1_000_000.0)]
     public double ExpectedContactsPerSecond { get; set; } = RunEstimate.DefaultExpectedContactsPerSecond;

@@ -23,10 +23,16 @@ public sealed class PersonalizationRunJob(RunExecutor executor) : IJob
 }
 
 /// <summary>Schedules run jobs on the in-process Quartz scheduler.</summary>
-public sealed class RunScheduler(ISchedulerFactory schedulerFactory)
+public sealed class RunScheduler(ISchedulerFactory schedulerFactory, TimeProvider time)
 {
     /// <summary>Runs the run's job now (or right after the one already running for it).</summary>
-    public async Task ScheduleAsync(Guid runId, CancellationToken cancellationToken)
+    public Task ScheduleAsync(Guid runId, CancellationToken cancellationToken) => ScheduleAsync(runId, TimeSpan.Zero, cancellationToken);
+
+    /// <summary>
+    /// Runs the run's job after <paramref name="delay"/>: a run paused by a database error, or a clean-up that could not
+    /// finish, tries again in-process (a restart would too, through <see cref="RunRecovery"/>).
+    /// </summary>
+    public async Task ScheduleAsync(Guid runId, TimeSpan delay, CancellationToken cancellationToken)
     {
         var scheduler = await schedulerFactory.GetScheduler(cancellationToken);
         var job = JobBuilder.Create<PersonalizationRunJob>()
@@ -36,10 +42,9 @@ public sealed class RunScheduler(ISchedulerFactory schedulerFactory)
             .Build();
         var trigger = TriggerBuilder.Create()
             .ForJob(job)
-            .WithIdentity($"run-{runId:N}-{Guid.NewGuid():N}", PersonalizationRunJob.Group)
-            .StartNow()
-            .Build();
-        await scheduler.ScheduleJob(job, trigger, new ScheduleJobOptions { Replace = true }, cancellationToken);
+            .WithIdentity($"run-{runId:N}-{Guid.NewGuid():N}", PersonalizationRunJob.Group);
+        trigger = delay > TimeSpan.Zero ? trigger.StartAt(time.GetUtcNow() + delay) : trigger.StartNow();
+        await scheduler.ScheduleJob(job, trigger.Build(), new ScheduleJobOptions { Replace = true }, cancellationToken);
     }
 
 }

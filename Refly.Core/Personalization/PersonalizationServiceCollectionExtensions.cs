@@ -12,7 +12,8 @@ public static class PersonalizationServiceCollectionExtensions
     {
         services.AddPersonalizers(configuration);
         services.AddOptions<PersonalizationOptions>()
-            .Validate(o => o.BatchFlushInterval > TimeSpan.Zero && o.ImportPollInterval > TimeSpan.Zero, "Personalization intervals must be positive");
+            .Validate(o => o.BatchFlushInterval > TimeSpan.Zero && o.ImportPollInterval > TimeSpan.Zero, "Personalization intervals must be positive")
+            .Validate(o => o.DatabaseRetryDelay > TimeSpan.Zero && o.CleanupRetryDelay > TimeSpan.Zero, "Personalization retry delays must be positive");
 
         services.AddSingleton<IValidator<StartRunContext>, StartRunValidator>();
         services.AddSingleton<RunStore>();

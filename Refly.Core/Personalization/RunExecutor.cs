@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Refly.Core.Klaviyo;
+using Refly.Core.Persistence;
 
 namespace Refly.Core.Personalization;
 
@@ -9,7 +12,14 @@ namespace Refly.Core.Personalization;
 /// a Cancelling run is cleaned up and Cancelled, a Failed run whose clean-up did not finish is cleaned up. Called by
 /// <see cref="PersonalizationRunJob"/>; safe to call again after a crash at any point.
 /// </summary>
-public sealed class RunExecutor(
+/// <remarks>
+/// Klaviyo failures that outlast the client's bounded retries fail the run with a reason naming them, and clean-up
+/// follows (tried again every <see cref="PersonalizationOptions.CleanupRetryDelay"/> until it finishes). A database
+/// that cannot be written (locked past busy_timeout, disk full) pauses the run instead: nothing can be recorded while
+/// it lasts, so the error is logged and the job tries again after <see cref="PersonalizationOptions.DatabaseRetryDelay"/>,
+/// resuming from the last checkpoint. Every log entry of a run carries its RunId and CampaignId (log scope).
+/// </remarks>
+public sealed partial class RunExecutor(
     RunStore store,
     RunCancellation cancellation,
     ContentSwitcher switcher,
@@ -17,9 +27,15 @@ public sealed class RunExecutor(
     PersonalizationPlanner planner,
     RunCleanup cleanup,
     IKlaviyoClient klaviyo,
+    RunScheduler scheduler,
+    IOptions<PersonalizationOptions> options,
+    TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<RunExecutor> logger)
 {
+    // Runs paused by a database error, with the cause and when: recorded on the run once the database is back.
+    private readonly ConcurrentDictionary<Guid, (string Cause, DateTimeOffset Since)> _pausedByDatabase = new();
+
     private static readonly RunState[] _inProgress = [RunState.InProgress];
     private static readonly RunState[] _cancelling = [RunState.Cancelling];
     private static readonly RunState[] _failed = [RunState.Failed];
@@ -39,6 +55,31 @@ public sealed class RunExecutor(
         }
         using var campaignScope = logger.BeginScope(new Dictionary<string, object> { ["CampaignId"] = run.CampaignKlaviyoId });
 
+        try
+        {
+            await ExecuteCoreAsync(run, registration.Token, shutdownOrJob, any.Token);
+        }
+        catch (Exception ex) when (DatabaseFault.Describe(ex) is { } cause && !shutdownOrJob.IsCancellationRequested)
+        {
+            var delay = options.Value.DatabaseRetryDelay;
+            _pausedByDatabase.TryAdd(runId, (cause, time.GetUtcNow()));
+            LogPausedByDatabase(logger, ex, runId, run.CampaignKlaviyoId, cause, delay);
+            await scheduler.ScheduleAsync(runId, delay, CancellationToken.None);
+        }
+    }
+
+    private async Task ExecuteCoreAsync(PersonalizationRun current, CancellationToken cancelToken, CancellationTokenSource shutdownOrJob, CancellationToken anyToken)
+    {
+        var runId = current.Id;
+        PersonalizationRun? run = current;
+        if (_pausedByDatabase.TryGetValue(runId, out var pause))
+        {
+            await store.AddEventAsync(runId, "Resumed",
+                $"Paused from {pause.Since:u} because {pause.Cause}; resumed from the last checkpoint", shutdownOrJob.Token);
+            _pausedByDatabase.TryRemove(runId, out _);
+            LogResumedAfterDatabase(logger, runId, run.CampaignKlaviyoId, pause.Cause);
+        }
+
         if (run.State == RunState.Queued)
         {
             run = await store.TransitionAsync(runId, RunState.Queued, RunState.InProgress, "Personalization started", cancellationToken: shutdownOrJob.Token)
@@ -49,20 +90,20 @@ public sealed class RunExecutor(
         {
             try
             {
-                await PersonalizeAsync(run, any.Token);
+                await PersonalizeAsync(run, anyToken);
             }
-            catch (OperationCanceledException) when (shutdownOrJob.IsCancellationRequested && !registration.Token.IsCancellationRequested)
+            catch (OperationCanceledException) when (shutdownOrJob.IsCancellationRequested && !cancelToken.IsCancellationRequested)
             {
-                logger.LogInformation("Run {RunId} paused by shutdown; it resumes from its checkpoint on the next start", runId);
+                logger.LogInformation("Run {RunId} of campaign {CampaignId} paused by shutdown; it resumes from its checkpoint on the next start", runId, run.CampaignKlaviyoId);
                 return;
             }
-            catch (OperationCanceledException) when (registration.Token.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancelToken.IsCancellationRequested)
             {
-                logger.LogInformation("Run {RunId}: cancel requested, stopping in-flight work", runId);
+                logger.LogInformation("Run {RunId} of campaign {CampaignId}: cancel requested, stopping in-flight work", runId, run.CampaignKlaviyoId);
             }
-            catch (Exception ex)
+            catch (Exception ex) when (DatabaseFault.Describe(ex) is null)
             {
-                await FailAsync(runId, ex, shutdownOrJob.Token);
+                await FailAsync(run, ex, shutdownOrJob.Token);
             }
             run = await store.GetAsync(runId, shutdownOrJob.Token);
         }
@@ -123,23 +164,32 @@ public sealed class RunExecutor(
         }, cancellationToken: CancellationToken.None);
     }
 
-    private async Task FailAsync(Guid runId, Exception ex, CancellationToken cancellationToken)
+    private async Task FailAsync(PersonalizationRun run, Exception ex, CancellationToken cancellationToken)
     {
-        var reason = ex switch
+        var reason = FailureReason(ex);
+        if (ex is KlaviyoException or CampaignGoneException or CampaignNotEditableException or CampaignRescheduleFailedException)
         {
-            KlaviyoAuthenticationException => "Klaviyo rejected the API key",
-            CampaignGoneException gone => gone.Message,
-            CampaignNotEditableException notEditable => notEditable.Message,
-            CampaignRescheduleFailedException reschedule => reschedule.Message,
-            KlaviyoException klaviyoError => "Klaviyo error: " + klaviyoError.Message,
-            _ => "Unexpected error: " + ex.Message,
-        };
-        if (ex is not (KlaviyoException or CampaignGoneException or CampaignNotEditableException))
-        {
-            logger.LogError(ex, "Run {RunId} failed", runId);
+            LogRunFailed(logger, ex is KlaviyoAuthenticationException ? null : ex, run.Id, run.CampaignKlaviyoId, reason);
         }
-        await store.TransitionAsync(runId, RunState.InProgress, RunState.Failed, reason, change: r => r.Error = reason, cancellationToken: cancellationToken);
+        else
+        {
+            logger.LogError(ex, "Run {RunId} of campaign {CampaignId} failed unexpectedly: {Reason}", run.Id, run.CampaignKlaviyoId, reason);
+        }
+        await store.TransitionAsync(run.Id, RunState.InProgress, RunState.Failed, reason, change: r => r.Error = reason, cancellationToken: cancellationToken);
     }
+
+    /// <summary>The marketer-facing reason a run failed with <paramref name="ex"/>.</summary>
+    internal static string FailureReason(Exception ex) => ex switch
+    {
+        KlaviyoAuthenticationException => "Klaviyo rejected the API key",
+        CampaignGoneException gone => gone.Message,
+        CampaignNotEditableException notEditable => notEditable.Message,
+        CampaignRescheduleFailedException reschedule => reschedule.Message,
+        // These messages already say what Klaviyo did and for how long Refly kept trying.
+        KlaviyoServerException or KlaviyoResponseException or KlaviyoRateLimitException => ex.Message,
+        KlaviyoException klaviyoError => "Klaviyo error: " + klaviyoError.Message,
+        _ => "Unexpected error: " + ex.Message,
+    };
 
     private async Task CleanUpAsync(PersonalizationRun run, RunState[] states, RunState finalState, CancellationToken cancellationToken)
     {
@@ -150,15 +200,16 @@ public sealed class RunExecutor(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            logger.LogInformation("Clean-up of run {RunId} paused by shutdown; it resumes on the next start", run.Id);
+            logger.LogInformation("Clean-up of run {RunId} of campaign {CampaignId} paused by shutdown; it resumes on the next start", run.Id, run.CampaignKlaviyoId);
             return;
         }
-        catch (Exception ex)
+        catch (Exception ex) when (DatabaseFault.Describe(ex) is null)
         {
+            var retryIn = options.Value.CleanupRetryDelay;
             var reason = ex is KlaviyoAuthenticationException
                 ? "Klaviyo rejected the API key; clean-up will finish when a valid key is configured"
                 : $"Clean-up could not finish: {ex.Message}";
-            logger.LogWarning(ex, "Clean-up of run {RunId} failed", run.Id);
+            logger.LogWarning(ex, "Clean-up of run {RunId} of campaign {CampaignId} failed; trying again in {RetryIn}", run.Id, run.CampaignKlaviyoId, retryIn);
             if (run.State == RunState.Cancelling)
             {
                 await store.TransitionAsync(run.Id, RunState.Cancelling, RunState.Failed, reason, change: r => r.Error = reason, cancellationToken: cancellationToken);
@@ -167,6 +218,8 @@ public sealed class RunExecutor(
             {
                 await store.UpdateAsync(run.Id, _failed, r => r.Error = $"{r.Error}. {reason}", cancellationToken);
             }
+            // Queued, not left for the next restart: the clean-up finishes once Klaviyo (or the key) is back.
+            await scheduler.ScheduleAsync(run.Id, retryIn, CancellationToken.None);
             return;
         }
 
@@ -193,4 +246,14 @@ public sealed class RunExecutor(
             await store.AddEventAsync(run.Id, "CleanedUp", note ?? "Original content restored and the run's properties removed", cancellationToken);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error,
+        Message = "Run {RunId} of campaign {CampaignId} paused: {Cause}. Nothing is lost; it resumes from its last checkpoint in {RetryIn}")]
+    private static partial void LogPausedByDatabase(ILogger logger, Exception exception, Guid runId, string campaignId, string cause, TimeSpan retryIn);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} of campaign {CampaignId} resumed after a database error ({Cause})")]
+    private static partial void LogResumedAfterDatabase(ILogger logger, Guid runId, string campaignId, string cause);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} of campaign {CampaignId} failed: {Reason}")]
+    private static partial void LogRunFailed(ILogger logger, Exception? exception, Guid runId, string campaignId, string reason);
 }

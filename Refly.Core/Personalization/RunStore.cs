@@ -125,6 +125,20 @@ public sealed class RunStore(
         IReadOnlyCollection<RunState> states,
         Action<PersonalizationRun> change,
         CancellationToken cancellationToken) =>
+        UpdateAsync(runId, states, change, writeAlongside: null, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="UpdateAsync(Guid, IReadOnlyCollection{RunState}, Action{PersonalizationRun}, CancellationToken)"/>,
+    /// with <paramref name="writeAlongside"/> (e.g. marking the batch's contacts written) run on the same connection in
+    /// the same transaction: the checkpoint and those rows are saved together or not at all, so a failed write (database
+    /// locked, disk full) can never leave contacts counted without the checkpoint that covers them, or the reverse.
+    /// </summary>
+    public Task<PersonalizationRun?> UpdateAsync(
+        Guid runId,
+        IReadOnlyCollection<RunState> states,
+        Action<PersonalizationRun> change,
+        Func<ReflyDbContext, CancellationToken, Task>? writeAlongside,
+        CancellationToken cancellationToken) =>
         UpdateCoreAsync(runId, cancellationToken, (run, _) =>
         {
             if (!states.Contains(run.State))
@@ -133,7 +147,7 @@ public sealed class RunStore(
             }
             change(run);
             return true;
-        });
+        }, writeAlongside);
 
     /// <summary>
     /// The run's <see cref="RevertRecord"/> for <see cref="CampaignEditor"/>, kept in its checkpoint in any state (a
@@ -152,19 +166,33 @@ public sealed class RunStore(
     }
 
     private async Task<PersonalizationRun?> UpdateCoreAsync(
-        Guid runId, CancellationToken cancellationToken, Func<PersonalizationRun, ReflyDbContext, bool> apply)
+        Guid runId,
+        CancellationToken cancellationToken,
+        Func<PersonalizationRun, ReflyDbContext, bool> apply,
+        Func<ReflyDbContext, CancellationToken, Task>? writeAlongside = null)
     {
         PersonalizationRun? run;
         await _gate.WaitAsync(cancellationToken);
         try
         {
             await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+            // Microsoft.Data.Sqlite begins IMMEDIATE: the write lock is taken (waiting busy_timeout) before the read, so
+            // a concurrent writer can never make the read stale; disposing without commit rolls everything back.
+            await using var transaction = writeAlongside is null ? null : await db.Database.BeginTransactionAsync(cancellationToken);
             run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
             if (run is null || !apply(run, db))
             {
                 return null;
             }
+            if (writeAlongside is not null)
+            {
+                await writeAlongside(db, cancellationToken);
+            }
             await db.SaveChangesAsync(cancellationToken);
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
         }
         finally
         {

@@ -21,13 +21,15 @@ public sealed class CoreTestHost : IAsyncDisposable
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _withSettings;
+    private readonly Action<IServiceCollection>? _configureServices;
 
-    private CoreTestHost(KlaviyoSandbox sandbox, Dictionary<string, string?> settings, string dataFolder, bool withSettings)
+    private CoreTestHost(KlaviyoSandbox sandbox, Dictionary<string, string?> settings, string dataFolder, bool withSettings, Action<IServiceCollection>? configureServices)
     {
         Sandbox = sandbox;
         _settings = settings;
         DataFolder = dataFolder;
         _withSettings = withSettings;
+        _configureServices = configureServices;
     }
 
     public KlaviyoSandbox Sandbox { get; }
@@ -45,13 +47,15 @@ public sealed class CoreTestHost : IAsyncDisposable
     /// <summary>
     /// Starts a sandbox (empty unless <paramref name="configureSandbox"/> seeds it) and the Core host against it;
     /// <paramref name="withSettings"/> adds the accounts database and <see cref="SettingsService"/> (settings saved in
-    /// the UI), loaded at start as the app does.
+    /// the UI), loaded at start as the app does. <paramref name="configureServices"/> runs after Core's registrations,
+    /// on every start (restarts included): fault injection, fake logging.
     /// </summary>
     public static async Task<CoreTestHost> StartAsync(
         Action<KlaviyoSandboxOptions>? configureSandbox = null,
         IDictionary<string, string?>? settings = null,
         bool startScheduler = true,
-        bool withSettings = false)
+        bool withSettings = false,
+        Action<IServiceCollection>? configureServices = null)
     {
         var sandboxOptions = new KlaviyoSandboxOptions { Seed = SandboxSeeds.Empty, ImportJobDelay = TimeSpan.FromMilliseconds(100) };
         configureSandbox?.Invoke(sandboxOptions);
@@ -73,9 +77,10 @@ public sealed class CoreTestHost : IAsyncDisposable
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            all[key] = value;
+            // "{DataFolder}" lets a test write its own connection string (e.g. with a short Default Timeout).
+            all[key] = value?.Replace("{DataFolder}", dataFolder, StringComparison.Ordinal);
         }
-        var host = new CoreTestHost(sandbox, all, dataFolder, withSettings);
+        var host = new CoreTestHost(sandbox, all, dataFolder, withSettings, configureServices);
         try
         {
             await host.StartHostAsync(startScheduler);
@@ -114,6 +119,7 @@ public sealed class CoreTestHost : IAsyncDisposable
             builder.Services.AddAccounts(builder.Configuration);
             builder.Services.AddSettings(builder.Configuration);
         }
+        _configureServices?.Invoke(builder.Services);
         Host = builder.Build();
         await Host.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
         if (_withSettings)

@@ -167,17 +167,54 @@ public sealed class KlaviyoClientTransportTests
     }
 
     [Fact]
-    public async Task Get_With429OnEveryAttempt_ThrowsRateLimitException()
+    public async Task Get_With429LongerThanTheRetryBudget_WaitsUntilKlaviyoAnswers()
     {
+        // Twelve 429s against a budget of 2 retries: rate limiting is waited out, not counted against the budget.
         using var host = new KlaviyoTestHost(
-            (_, _) => FakeKlaviyoHandler.Error(HttpStatusCode.TooManyRequests, "Throttled.", retryAfter: TimeSpan.Zero),
+            (_, index) => index < 12
+                ? FakeKlaviyoHandler.Error(HttpStatusCode.TooManyRequests, "Throttled.", retryAfter: TimeSpan.Zero)
+                : FakeKlaviyoHandler.Json(KlaviyoJson.Template("T1", "<p>ok</p>")),
             new Dictionary<string, string?> { ["Klaviyo:MaxRetryAttempts"] = "2" });
 
-        var ex = await Assert.ThrowsAsync<KlaviyoRateLimitException>(() => host.Client.GetTemplateAsync("T1", CancellationToken.None));
+        var template = await host.Client.GetTemplateAsync("T1", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.Equal(3, host.Handler.Requests.Count);
-        Assert.Equal(HttpStatusCode.TooManyRequests, ex.StatusCode);
-        Assert.Equal(3, host.Stats.For(KlaviyoEndpoints.GetTemplate.Key).RateLimited);
+        Assert.Equal("T1", template!.Id);
+        Assert.Equal(13, host.Handler.Requests.Count);
+        Assert.Equal(12, host.Stats.For(KlaviyoEndpoints.GetTemplate.Key).RateLimited);
+    }
+
+    [Fact]
+    public async Task Get_WhileWaitingOnA429_StopsAtOnceWhenCancelled()
+    {
+        using var host = new KlaviyoTestHost(
+            (_, _) => FakeKlaviyoHandler.Error(HttpStatusCode.TooManyRequests, "Throttled.", retryAfter: TimeSpan.FromHours(1)));
+        using var cancel = new CancellationTokenSource();
+
+        var call = host.Client.GetTemplateAsync("T1", cancel.Token);
+        while (host.Handler.Requests.Count == 0)
+        {
+            await Task.Delay(10);
+        }
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Single(host.Handler.Requests);
+    }
+
+    [Fact]
+    public async Task Get_With429ThenPersistent5xx_StillFailsWithinTheFailureBudget()
+    {
+        // Waiting out a 429 must not make 5xx unbounded: after it, the 2 retries of the failure budget end the call.
+        using var host = new KlaviyoTestHost(
+            (_, index) => index == 0
+                ? FakeKlaviyoHandler.Error(HttpStatusCode.TooManyRequests, "Throttled.", retryAfter: TimeSpan.Zero)
+                : FakeKlaviyoHandler.Error(HttpStatusCode.ServiceUnavailable, "Down."),
+            new Dictionary<string, string?> { ["Klaviyo:MaxRetryAttempts"] = "2" });
+
+        var ex = await Assert.ThrowsAsync<KlaviyoServerException>(() => host.Client.GetTemplateAsync("T1", CancellationToken.None));
+
+        Assert.Equal(4, host.Handler.Requests.Count);
+        Assert.StartsWith("Klaviyo kept failing get_template (503 Service Unavailable)", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
