@@ -67,8 +67,10 @@ public sealed class ScreenshotTests : IClassFixture<BrowserAppFixture>
         await ui.ExpectStateAsync("Black Friday early access (A/B)", "InProgress", "In Progress");
         // Two runs share Klaviyo's pacing and the suite runs in parallel: give the first write more than the default wait.
         await Expect(ui.ProgressText("Black Friday early access (A/B)")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[1-9]\d*% · "), new() { Timeout = 90_000 });
+        // A slow Klaviyo from the first progress on holds both runs where they are (a 2,000-contact run otherwise
+        // completes within seconds) while the screenshots are taken.
+        store.Latency = TimeSpan.FromSeconds(8);
         await ui.ExpectStateAsync("Holiday gift guide (draft)", "InProgress", "In Progress");
-        store.Latency = TimeSpan.FromSeconds(3);
         await CancelAsync("Holiday gift guide (draft)");
 
         await ui.ExpectStateAsync("VIP preview night", "Completed", "Completed");
