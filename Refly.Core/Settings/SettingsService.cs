@@ -51,33 +51,29 @@ public sealed class SettingsService(
     /// <summary>The stored key masked for display (e.g. <c>pk_••••••••3f2a</c>), or null.</summary>
     public string? MaskedKlaviyoApiKey => Mask(_klaviyoApiKey);
 
-    /// <summary>Reads the stored key and the active token hashes into memory.</summary>
+    /// <summary>Reads the stored key, the operational settings and the active token hashes into memory.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var stored = await db.Settings.AsNoTracking().FirstOrDefaultAsync(s => s.Key == KlaviyoApiKeySetting, cancellationToken);
-        _klaviyoApiKey = null;
-        if (stored is not null)
-        {
-            try
-            {
-                _klaviyoApiKey = _protector.Unprotect(stored.Value);
-            }
-            catch (CryptographicException ex)
-            {
-                // The key ring beside the database was lost or replaced: the secret cannot be recovered, only re-entered.
-                logger.LogError(ex, "The stored Klaviyo API key cannot be decrypted (data protection keys changed); enter it again in Settings");
-            }
-        }
+        string[] keys = [KlaviyoApiKeySetting, .. SettingKeys.All];
         var operational = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        var keys = SettingKeys.All.ToArray();
+        string? klaviyoApiKey = null;
         foreach (var row in await db.Settings.AsNoTracking().Where(s => keys.Contains(s.Key)).ToListAsync(cancellationToken))
         {
-            if (Reveal(row) is { } value)
+            if (Reveal(row) is not { } value)
+            {
+                continue;
+            }
+            if (row.Key == KlaviyoApiKeySetting)
+            {
+                klaviyoApiKey = value;
+            }
+            else
             {
                 operational[row.Key] = value;
             }
         }
+        _klaviyoApiKey = klaviyoApiKey;
         await _saving.WaitAsync(cancellationToken);
         try
         {
@@ -102,21 +98,9 @@ public sealed class SettingsService(
         var validation = await _keyValidator.ValidateAsync(key, cancellationToken);
         if (!validation.IsValid)
         {
-            return new SettingsResult(false, validation.Errors.Select(e => e.ErrorMessage).ToList());
+            return Refused(validation);
         }
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await db.Settings.FirstOrDefaultAsync(s => s.Key == KlaviyoApiKeySetting, cancellationToken);
-        var protectedValue = _protector.Protect(key);
-        if (row is null)
-        {
-            db.Settings.Add(new StoredSetting { Key = KlaviyoApiKeySetting, Value = protectedValue, UpdatedAt = time.GetUtcNow() });
-        }
-        else
-        {
-            row.Value = protectedValue;
-            row.UpdatedAt = time.GetUtcNow();
-        }
-        await db.SaveChangesAsync(cancellationToken);
+        await WriteAsync(new Dictionary<string, string?> { [KlaviyoApiKeySetting] = key }, cancellationToken);
         _klaviyoApiKey = key;
         logger.LogInformation("Klaviyo API key changed in Settings");
         return SettingsResult.Ok;
@@ -125,8 +109,7 @@ public sealed class SettingsService(
     /// <summary>Forgets the stored key: configuration (or the demo sandbox) applies again.</summary>
     public async Task RemoveKlaviyoApiKeyAsync(CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Settings.Where(s => s.Key == KlaviyoApiKeySetting).ExecuteDeleteAsync(cancellationToken);
+        await WriteAsync(new Dictionary<string, string?> { [KlaviyoApiKeySetting] = null }, cancellationToken);
         _klaviyoApiKey = null;
         logger.LogInformation("Klaviyo API key removed from Settings");
     }
@@ -147,7 +130,7 @@ public sealed class SettingsService(
             new SettingValue<string>(personalizationOptions.CurrentValue.Personalizer, saved.ContainsKey(SettingKeys.Personalizer)),
             new SettingValue<string?>(llm.Endpoint?.ToString(), saved.ContainsKey(SettingKeys.LlmEndpoint)),
             new SettingValue<string?>(llm.ModelId, saved.ContainsKey(SettingKeys.LlmModelId)),
-            new SettingValue<string?>(Mask(string.IsNullOrEmpty(llm.ApiKey) ? null : llm.ApiKey), saved.ContainsKey(SettingKeys.LlmApiKey)));
+            new SettingValue<string?>(Mask(llm.ApiKey), saved.ContainsKey(SettingKeys.LlmApiKey)));
     }
 
     /// <summary>Saves the tag name (trimmed) and poll interval; the next poll looks for that tag, and the poll is rescheduled.</summary>
@@ -232,42 +215,25 @@ public sealed class SettingsService(
         logger.LogInformation("Settings {Keys} removed: configuration applies again", string.Join(", ", keys));
     }
 
-    /// <summary>Writes the changes (null deletes) in one transaction, then publishes the new values to the options monitors.</summary>
+    /// <summary>Writes the operational changes (null deletes), then publishes the new values to the options monitors.</summary>
     private async Task SaveAsync(IReadOnlyDictionary<string, string?> changes, CancellationToken cancellationToken)
     {
         await _saving.WaitAsync(cancellationToken);
         try
         {
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            var keys = changes.Keys.ToArray();
-            var rows = await db.Settings.Where(s => keys.Contains(s.Key)).ToDictionaryAsync(s => s.Key, StringComparer.OrdinalIgnoreCase, cancellationToken);
-            var now = time.GetUtcNow();
+            await WriteAsync(changes, cancellationToken);
             var operational = new Dictionary<string, string>(_operational, StringComparer.OrdinalIgnoreCase);
             foreach (var (key, value) in changes)
             {
-                rows.TryGetValue(key, out var row);
                 if (value is null)
                 {
-                    if (row is not null)
-                    {
-                        db.Settings.Remove(row);
-                    }
                     operational.Remove(key);
-                    continue;
-                }
-                var stored = SettingKeys.Secrets.Contains(key) ? _protector.Protect(value) : value;
-                if (row is null)
-                {
-                    db.Settings.Add(new StoredSetting { Key = key, Value = stored, UpdatedAt = now });
                 }
                 else
                 {
-                    row.Value = stored;
-                    row.UpdatedAt = now;
+                    operational[key] = value;
                 }
-                operational[key] = value;
             }
-            await db.SaveChangesAsync(cancellationToken);
             _operational = operational;
             runtime.Replace(operational);
         }
@@ -277,10 +243,44 @@ public sealed class SettingsService(
         }
     }
 
+    /// <summary>Upserts the rows (secrets encrypted) and deletes those set to null, in one SaveChanges.</summary>
+    private async Task WriteAsync(IReadOnlyDictionary<string, string?> changes, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var keys = changes.Keys.ToArray();
+        var rows = await db.Settings.Where(s => keys.Contains(s.Key)).ToDictionaryAsync(s => s.Key, StringComparer.OrdinalIgnoreCase, cancellationToken);
+        var now = time.GetUtcNow();
+        foreach (var (key, value) in changes)
+        {
+            rows.TryGetValue(key, out var row);
+            if (value is null)
+            {
+                if (row is not null)
+                {
+                    db.Settings.Remove(row);
+                }
+                continue;
+            }
+            var stored = IsSecret(key) ? _protector.Protect(value) : value;
+            if (row is null)
+            {
+                db.Settings.Add(new StoredSetting { Key = key, Value = stored, UpdatedAt = now });
+            }
+            else
+            {
+                row.Value = stored;
+                row.UpdatedAt = now;
+            }
+        }
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private static bool IsSecret(string key) => key == KlaviyoApiKeySetting || SettingKeys.Secrets.Contains(key);
+
     /// <summary>A stored row's value, decrypted when it is a secret; null when the key ring can no longer decrypt it.</summary>
     private string? Reveal(StoredSetting row)
     {
-        if (!SettingKeys.Secrets.Contains(row.Key))
+        if (!IsSecret(row.Key))
         {
             return row.Value;
         }
@@ -290,6 +290,7 @@ public sealed class SettingsService(
         }
         catch (CryptographicException ex)
         {
+            // The key ring beside the database was lost or replaced: the secret cannot be recovered, only re-entered.
             logger.LogError(ex, "The stored setting {Key} cannot be decrypted (data protection keys changed); enter it again in Settings", row.Key);
             return null;
         }
@@ -311,7 +312,7 @@ public sealed class SettingsService(
         var validation = await _tokenNameValidator.ValidateAsync(trimmed, cancellationToken);
         if (!validation.IsValid)
         {
-            return (null, new SettingsResult(false, validation.Errors.Select(e => e.ErrorMessage).ToList()));
+            return (null, Refused(validation));
         }
         var token = "refly_" + Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
         var record = new AutomationTokenRecord
@@ -355,7 +356,7 @@ public sealed class SettingsService(
     }
 
     internal static string? Mask(string? secret) =>
-        secret is null ? null : secret.Length <= 8 ? "••••••••" : $"{secret[..3]}••••••••{secret[^4..]}";
+        string.IsNullOrEmpty(secret) ? null : secret.Length <= 8 ? "••••••••" : $"{secret[..3]}••••••••{secret[^4..]}";
 
     private static AutomationTokenView ToView(AutomationTokenRecord r) => new(r.Id, r.Name, r.Hint, r.CreatedAt, r.RevokedAt);
 
