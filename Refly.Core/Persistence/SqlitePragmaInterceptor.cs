@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
@@ -16,23 +17,26 @@ namespace Refly.Core.Persistence;
 /// </summary>
 internal sealed class SqlitePragmaInterceptor : DbConnectionInterceptor
 {
+    // Every open of a pooled connection runs here: the connection string is parsed once, not on each open.
+    private readonly ConcurrentDictionary<string, string> _pragmas = new(StringComparer.Ordinal);
+
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = PragmasFor(connection);
+        command.CommandText = _pragmas.GetOrAdd(connection.ConnectionString, PragmasFor);
         command.ExecuteNonQuery();
     }
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = PragmasFor(connection);
+        command.CommandText = _pragmas.GetOrAdd(connection.ConnectionString, PragmasFor);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static string PragmasFor(DbConnection connection)
+    private static string PragmasFor(string connectionString)
     {
-        var seconds = new SqliteConnectionStringBuilder(connection.ConnectionString).DefaultTimeout;
+        var seconds = new SqliteConnectionStringBuilder(connectionString).DefaultTimeout;
         // 0 means "no timeout" to Microsoft.Data.Sqlite: wait as long as SQLite can.
         var milliseconds = seconds > 0 ? Math.Min(seconds * 1000L, int.MaxValue) : int.MaxValue;
         return string.Create(CultureInfo.InvariantCulture, $"PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={milliseconds};");
