@@ -383,16 +383,28 @@ public sealed class AudiencePipeline(
         var batch = new Batch();
         var batchStarted = time.GetUtcNow();
 
-        async Task SubmitAsync()
+        // Sends the batch once an import slot is free. While every slot is taken, the jobs that finish are confirmed
+        // (in order) as they finish, so progress and the checkpoint keep up behind one slow job. False: the run stopped.
+        async Task<bool> SubmitAsync()
         {
             if (batch.Pages.Count == 0)
             {
-                return;
+                return true;
             }
-            await slots.WaitAsync(cancellationToken);
+            var slot = slots.WaitAsync(cancellationToken);
+            while (!slot.IsCompleted && inFlight.Count > 0)
+            {
+                await Task.WhenAny(slot, inFlight.Peek().Result);
+                if (!await ConfirmCompletedAsync(waitForAll: false))
+                {
+                    return false;
+                }
+            }
+            await slot;
             var submitted = batch;
             inFlight.Enqueue((submitted, ImportAsync(submitted, slots, importStop.Token)));
             batch = new Batch();
+            return true;
         }
 
         async Task<bool> ConfirmCompletedAsync(bool waitForAll)
@@ -435,7 +447,10 @@ public sealed class AudiencePipeline(
                     if (await Task.WhenAny(more, flushDue) == flushDue)
                     {
                         await flushDue;
-                        await SubmitAsync();
+                        if (!await SubmitAsync())
+                        {
+                            return;
+                        }
                     }
                 }
                 if (!await more)
@@ -446,9 +461,10 @@ public sealed class AudiencePipeline(
                 while (pages.TryRead(out var page))
                 {
                     if (batch.Patches > 0 &&
-                        (batch.Patches + page.Patches.Count > _options.MaxProfilesPerImportJob || batch.Bytes + page.Bytes > _options.MaxImportJobBytes))
+                        (batch.Patches + page.Patches.Count > _options.MaxProfilesPerImportJob || batch.Bytes + page.Bytes > _options.MaxImportJobBytes) &&
+                        !await SubmitAsync())
                     {
-                        await SubmitAsync();
+                        return;
                     }
                     if (batch.Pages.Count == 0)
                     {
@@ -456,9 +472,10 @@ public sealed class AudiencePipeline(
                     }
                     batch.Add(page);
                 }
-                if (batch.Patches >= _options.MaxProfilesPerImportJob || time.GetUtcNow() - batchStarted >= _options.BatchFlushInterval)
+                if ((batch.Patches >= _options.MaxProfilesPerImportJob || time.GetUtcNow() - batchStarted >= _options.BatchFlushInterval) &&
+                    !await SubmitAsync())
                 {
-                    await SubmitAsync();
+                    return;
                 }
                 if (!await ConfirmCompletedAsync(waitForAll: false))
                 {
@@ -467,8 +484,10 @@ public sealed class AudiencePipeline(
             }
 
             await pages.Completion; // surfaces a reader failure
-            await SubmitAsync();
-            await ConfirmCompletedAsync(waitForAll: true);
+            if (await SubmitAsync())
+            {
+                await ConfirmCompletedAsync(waitForAll: true);
+            }
         }
     }
 

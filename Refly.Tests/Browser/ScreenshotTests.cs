@@ -61,16 +61,19 @@ public sealed class ScreenshotTests : IClassFixture<BrowserAppFixture>
         await CancelAsync("Autumn drop");
         await WaitForStateAsync(autumn, "Cancelled");
 
-        // In Progress with some progress, and a cancel held in "Cancelling" by a slow Klaviyo.
+        // In Progress with some progress, and a cancel held in "Cancelling". Klaviyo stops creating import jobs after
+        // the first one, so Black Friday stays In Progress with that job's contacts written; once Holiday has sent an
+        // import job too (its content is switched by then), every write is held, so its cancel cannot finish restoring.
+        store.Latency = TimeSpan.Zero;
+        using var imports = store.Hold(operation => operation == "bulk_import_profiles", passFirst: 1);
         var blackFriday = await StartAsync("Black Friday early access (A/B)");
-        var holiday = await StartAsync("Holiday gift guide (draft)");
         await ui.ExpectStateAsync("Black Friday early access (A/B)", "InProgress", "In Progress");
-        // Two runs share Klaviyo's pacing and the suite runs in parallel: give the first write more than the default wait.
         await Expect(ui.ProgressText("Black Friday early access (A/B)")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[1-9]\d*% · "), new() { Timeout = 90_000 });
-        // A slow Klaviyo from the first progress on holds both runs where they are (a 2,000-contact run otherwise
-        // completes within seconds) while the screenshots are taken.
-        store.Latency = TimeSpan.FromSeconds(8);
+        var holiday = await StartAsync("Holiday gift guide (draft)");
         await ui.ExpectStateAsync("Holiday gift guide (draft)", "InProgress", "In Progress");
+        Assert.True(await CoreTestHost.WaitUntilAsync(() => Task.FromResult(imports.Waiting >= 2), TimeSpan.FromSeconds(90)),
+            $"Both runs should be waiting on an import job; {imports.Waiting} held.");
+        using var writes = store.Hold(operation => !operation.StartsWith("get_", StringComparison.Ordinal));
         await CancelAsync("Holiday gift guide (draft)");
 
         await ui.ExpectStateAsync("VIP preview night", "Completed", "Completed");
@@ -91,7 +94,8 @@ public sealed class ScreenshotTests : IClassFixture<BrowserAppFixture>
         {
             Assert.True(cancel.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.Conflict, await cancel.Content.ReadAsStringAsync());
         }
-        store.Latency = TimeSpan.Zero;
+        writes.Release();
+        imports.Release();
         await WaitForStateAsync(holiday, "Cancelled");
         await WaitForAnyStateAsync(blackFriday, "Cancelled", "Completed");
         await ui.Page.Context.CloseAsync();

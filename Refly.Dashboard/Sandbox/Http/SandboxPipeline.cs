@@ -61,6 +61,7 @@ public sealed partial class SandboxPipeline(SandboxStore store, SandboxRateLimit
 
         Authenticate(http);
         CheckRevision(http);
+        await store.WaitWhileHeldAsync(operation.OperationId, http.RequestAborted);
 
         var query = ReadQuery(http, operation);
         if (rateLimits.TryAcquire(operation, query) is { } retryAfter)

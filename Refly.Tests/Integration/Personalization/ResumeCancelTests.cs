@@ -37,6 +37,33 @@ public sealed class ResumeCancelTests
         Assert.All(scenario.AudienceIds, id => Assert.False(RunScenario.HasAnyReflyProperty(host.Store, id), $"{id} kept its properties"));
     }
 
+    [Fact]
+    public async Task ImportJobStuckInKlaviyo_JobsThatFinishedBeforeIt_AreConfirmedAndCounted()
+    {
+        // One import at a time, 100 contacts each: the first job goes through, every later one is held by Klaviyo.
+        await using var host = await CoreTestHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Personalization:MaxProfilesPerImportJob"] = "100",
+            ["Personalization:MaxImportJobsInFlight"] = "1",
+        });
+        using var imports = host.Store.Hold(operation => operation == "bulk_import_profiles", passFirst: 1);
+        var scenario = RunScenario.Create(host.Store, sizeA: 1_000);
+        var run = await RunScenario.StartAsync(host, scenario.Campaign.Id, [scenario.Campaign.Messages[0].Id]);
+
+        Assert.True(await CoreTestHost.WaitUntilAsync(() => Task.FromResult(imports.Waiting == 1), TimeSpan.FromSeconds(60)), "no import job was held");
+        // The first job's contacts are confirmed (progress, checkpoint) while the second job is still waiting in Klaviyo.
+        Assert.True(await CoreTestHost.WaitUntilAsync(async () => await CountAsync(host, run.Id, RunContactState.Written) == 100, TimeSpan.FromSeconds(30)),
+            $"{await CountAsync(host, run.Id, RunContactState.Written)} contacts confirmed while the second import job was held");
+        var meanwhile = (await host.Get<RunStore>().GetAsync(run.Id, default))!;
+        Assert.Equal(RunState.InProgress, meanwhile.State);
+        Assert.Equal(100, meanwhile.Written);
+        Assert.Equal(1, meanwhile.Checkpoint.BatchNumber);
+
+        imports.Release();
+        var done = await RunScenario.WaitForStateAsync(host, run.Id, RunState.Completed, TimeSpan.FromSeconds(120));
+        Assert.Equal(scenario.AudienceIds.Count, done.Written);
+    }
+
     private static async Task<int> CountAsync(CoreTestHost host, Guid runId, RunContactState state)
     {
         await using var db = await host.Get<IDbContextFactory<ReflyDbContext>>().CreateDbContextAsync();

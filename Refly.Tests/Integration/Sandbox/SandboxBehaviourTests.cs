@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Refly.Dashboard.Sandbox.Store;
+using Refly.Tests.Support;
 
 namespace Refly.Tests.Integration.Sandbox;
 
@@ -42,6 +43,47 @@ public sealed class SandboxBehaviourTests
         {
             r.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task Hold_LetsTheFirstRequestsThrough_HoldsTheRestOfThatOperationUntilReleased()
+    {
+        await using var sandbox = await SandboxTestHelpers.StartEmptyAsync();
+        using var client = sandbox.CreateClient();
+        using var hold = sandbox.Store.Hold(operation => operation == "get_templates", passFirst: 1);
+
+        using (var first = await client.GetAsync("/api/templates"))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+        var held = client.GetAsync("/api/templates");
+        Assert.True(await CoreTestHost.WaitUntilAsync(() => Task.FromResult(hold.Waiting == 1), TimeSpan.FromSeconds(10)));
+        using (var other = await client.GetAsync("/api/accounts"))
+        {
+            Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        }
+        Assert.False(held.IsCompleted);
+
+        hold.Release();
+        using var released = await held.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.OK, released.StatusCode);
+        Assert.Equal(0, hold.Waiting);
+    }
+
+    [Fact]
+    public async Task Hold_ClientGivesUp_TheHeldRequestIsDroppedUnhandled()
+    {
+        await using var sandbox = await SandboxTestHelpers.StartEmptyAsync();
+        using var client = sandbox.CreateClient();
+        using var hold = sandbox.Store.Hold(operation => operation == "get_templates");
+        using var giveUp = new CancellationTokenSource();
+
+        var held = client.GetAsync("/api/templates", giveUp.Token);
+        Assert.True(await CoreTestHost.WaitUntilAsync(() => Task.FromResult(hold.Waiting == 1), TimeSpan.FromSeconds(10)));
+        giveUp.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => held);
+        Assert.True(await CoreTestHost.WaitUntilAsync(() => Task.FromResult(hold.Waiting == 0), TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
