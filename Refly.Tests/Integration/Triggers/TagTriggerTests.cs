@@ -140,8 +140,11 @@ public sealed class TagTriggerTests
         await using var host = await CoreTestHost.StartAsync();
         var campaign = Scheduled(host, tagged: true);
         await SyncAsync(host);
+        // Klaviyo holds the run's import jobs, so the cancel always meets a running run.
+        var imports = host.Store.Hold(operation => operation == "bulk_import_profiles");
         var runId = Assert.Single((await PollAsync(host)).StartedRunIds);
-        await host.Get<PersonalizationRunService>().CancelAsync(runId, "marketer", CancellationToken.None);
+        Assert.Equal(RunState.Cancelling, (await host.Get<PersonalizationRunService>().CancelAsync(runId, "marketer", CancellationToken.None)).Run?.State);
+        imports.Release();
         await RunScenario.WaitForStateAsync(host, runId, RunState.Cancelled);
 
         await SyncAsync(host);
@@ -159,8 +162,11 @@ public sealed class TagTriggerTests
         await using var host = await CoreTestHost.StartAsync();
         var campaign = Scheduled(host, tagged: true);
         await SyncAsync(host);
+        // Klaviyo holds the run's import jobs, so the cancel always meets a running run.
+        var imports = host.Store.Hold(operation => operation == "bulk_import_profiles");
         var first = Assert.Single((await PollAsync(host)).StartedRunIds);
-        await host.Get<PersonalizationRunService>().CancelAsync(first, "marketer", CancellationToken.None);
+        Assert.Equal(RunState.Cancelling, (await host.Get<PersonalizationRunService>().CancelAsync(first, "marketer", CancellationToken.None)).Run?.State);
+        imports.Release();
         await RunScenario.WaitForStateAsync(host, first, RunState.Cancelled);
 
         // Removed and added back between two polls: the poller never saw the tag gone, so nothing re-arms.
