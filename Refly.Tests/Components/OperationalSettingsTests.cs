@@ -1,0 +1,147 @@
+using AngleSharp.Dom;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Refly.Core.Personalization;
+using Refly.Core.Settings;
+using Refly.Dashboard.Components.Pages.Admin;
+using Refly.Tests.Support;
+
+namespace Refly.Tests.Components;
+
+/// <summary>
+/// The Settings page's automatic flow, campaign sync and personalizer sections on the real <see cref="SettingsService"/>:
+/// what the form shows, what a refused save says, and that the LLM key is never rendered back.
+/// </summary>
+public sealed class OperationalSettingsTests : MudTestContext, IAsyncLifetime
+{
+    private const string LlmKey = "sk-local-test-9f8e7d6c5b4a3f2e1d0c";
+    private CoreTestHost _host = null!;
+
+    async Task IAsyncLifetime.InitializeAsync()
+    {
+        _host = await CoreTestHost.StartAsync(withSettings: true);
+        Services.AddSingleton(_host.Get<SettingsService>());
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        await _host.DisposeAsync();
+    }
+
+    private SettingsService Settings => _host.Get<SettingsService>();
+
+    private static IElement Input(IRenderedComponent<OperationalSettings> cut, string testId)
+    {
+        var element = cut.Find($"[data-testid='{testId}']");
+        return element.TagName == "INPUT" ? element : element.QuerySelector("input") ?? throw new InvalidOperationException($"{testId} has no input");
+    }
+
+    private static void Click(IRenderedComponent<OperationalSettings> cut, string testId) => cut.Find($"[data-testid='{testId}']").Click();
+
+    [Fact]
+    public void Form_ShowsTheValuesInUse_AndWhereTheyComeFrom()
+    {
+        var view = Settings.GetOperationalSettings();
+
+        var cut = Render<OperationalSettings>();
+
+        Assert.Equal(view.TagName.Value, Input(cut, "tag-name-input").GetAttribute("value"));
+        Assert.Equal(IntervalInput.Format(view.PollInterval.Value), Input(cut, "poll-interval-input").GetAttribute("value"));
+        Assert.Equal(IntervalInput.Format(view.SyncInterval.Value), Input(cut, "sync-interval-input").GetAttribute("value"));
+        Assert.Contains("From configuration", cut.Find("[data-testid='trigger-settings']").TextContent, StringComparison.Ordinal);
+        Assert.Contains("No API key", cut.Find("[data-testid='llm-key-status']").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PollIntervalTooShort_IsRefusedWithTheReason_AndNothingIsSaved()
+    {
+        var before = Settings.GetOperationalSettings();
+        var cut = Render<OperationalSettings>();
+
+        Input(cut, "poll-interval-input").Input("5s");
+        Click(cut, "save-trigger-settings");
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid='settings-error']")));
+        var error = cut.Find("[data-testid='trigger-settings'] [data-testid='settings-error']").TextContent;
+        Assert.StartsWith("Tag poll interval must be between", error.Trim(), StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[data-testid='settings-saved']"));
+        var after = Settings.GetOperationalSettings();
+        Assert.False(after.PollInterval.Saved);
+        Assert.Equal(before.PollInterval.Value, after.PollInterval.Value);
+    }
+
+    [Fact]
+    public void SavedTagName_IsShownAsSavedHere_AndUseConfigurationRemovesIt()
+    {
+        var configured = Settings.GetOperationalSettings().TagName.Value;
+        var cut = Render<OperationalSettings>();
+
+        Input(cut, "tag-name-input").Input("  Spring auto  ");
+        Click(cut, "save-trigger-settings");
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid='trigger-settings'] [data-testid='settings-saved']")));
+        Assert.Equal("Spring auto", Settings.GetOperationalSettings().TagName.Value);
+        Assert.Equal("Spring auto", Input(cut, "tag-name-input").GetAttribute("value"));
+        Assert.Contains("Saved here", cut.Find("[data-testid='trigger-settings']").TextContent, StringComparison.Ordinal);
+
+        cut.Find("[data-testid='trigger-settings']").QuerySelectorAll("button").Single(b => b.TextContent.Contains("Use configuration", StringComparison.Ordinal)).Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(configured, Input(cut, "tag-name-input").GetAttribute("value")));
+        Assert.False(Settings.GetOperationalSettings().TagName.Saved);
+        Assert.Contains("From configuration", cut.Find("[data-testid='trigger-settings']").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LlmKey_IsSavedButNeverRenderedBack_OnlyItsMask()
+    {
+        var cut = Render<OperationalSettings>();
+
+        ChooseLlm(cut);
+        Input(cut, "llm-endpoint-input").Input("http://localhost:11434/v1");
+        Input(cut, "llm-model-input").Input("llama3.1");
+        Input(cut, "llm-key-input").Input(LlmKey);
+        Click(cut, "save-personalizer-settings");
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid='personalizer-settings'] [data-testid='settings-saved']")));
+        var view = Settings.GetOperationalSettings();
+        Assert.Equal(LlmPersonalizer.PersonalizerName, view.Personalizer.Value);
+        Assert.True(view.MaskedLlmApiKey.Saved);
+        Assert.DoesNotContain(LlmKey, cut.Markup, StringComparison.Ordinal);
+        Assert.DoesNotContain(LlmKey[6..^4], cut.Markup, StringComparison.Ordinal);
+        Assert.Contains(view.MaskedLlmApiKey.Value!, cut.Find("[data-testid='llm-key-status']").TextContent, StringComparison.Ordinal);
+        Assert.Contains("saved here", cut.Find("[data-testid='llm-key-status']").TextContent, StringComparison.Ordinal);
+        Assert.True(string.IsNullOrEmpty(Input(cut, "llm-key-input").GetAttribute("value")));
+    }
+
+    [Fact]
+    public void LlmWithoutModel_IsRefusedWithTheReason_TheKeyIsClearedFromTheForm_AndNothingIsSaved()
+    {
+        var cut = Render<OperationalSettings>();
+
+        ChooseLlm(cut);
+        Input(cut, "llm-endpoint-input").Input("http://localhost:11434/v1");
+        Input(cut, "llm-model-input").Input("");
+        Input(cut, "llm-key-input").Input(LlmKey);
+        Click(cut, "save-personalizer-settings");
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid='personalizer-settings'] [data-testid='settings-error']")));
+        Assert.Contains("model", cut.Find("[data-testid='personalizer-settings'] [data-testid='settings-error']").TextContent, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(LlmKey, cut.Markup, StringComparison.Ordinal);
+        var view = Settings.GetOperationalSettings();
+        Assert.False(view.Personalizer.Saved);
+        Assert.False(view.MaskedLlmApiKey.Saved);
+        Assert.Null(view.MaskedLlmApiKey.Value);
+    }
+
+    private static IElement LlmRadio(IRenderedComponent<OperationalSettings> cut) =>
+        cut.FindAll("[data-testid='personalizer-choice'] label").Single(l => l.TextContent.Contains("LLM", StringComparison.Ordinal))
+            .QuerySelector("input[type='radio']") ?? throw new InvalidOperationException("The LLM choice has no radio input.");
+
+    private static void ChooseLlm(IRenderedComponent<OperationalSettings> cut)
+    {
+        Assert.False(LlmRadio(cut).IsChecked());
+        LlmRadio(cut).Click();
+        cut.WaitForAssertion(() => Assert.True(LlmRadio(cut).IsChecked()));
+    }
+}
