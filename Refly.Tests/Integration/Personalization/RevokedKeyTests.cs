@@ -17,6 +17,8 @@ public sealed class RevokedKeyTests
         var originalSubject = host.Store.GetMessage(message.Id)!.Subject;
         var originalHtml = host.Store.GetTemplate(host.Store.GetMessage(message.Id)!.TemplateId!)!.Html;
 
+        // Klaviyo takes the first import job and holds the others, so the run is surely mid-way when the key is revoked.
+        var imports = host.Store.Hold(operation => operation == "bulk_import_profiles", passFirst: 1);
         var run = await RunScenario.StartAsync(host, scenario.Campaign.Id, [message.Id]);
         Assert.True(await CoreTestHost.WaitUntilAsync(async () => (await host.Get<RunStore>().GetAsync(run.Id, default))!.Written > 0, TimeSpan.FromSeconds(60)));
 
@@ -24,6 +26,7 @@ public sealed class RevokedKeyTests
         var configuration = (IConfigurationRoot)host.Services.GetRequiredService<IConfiguration>();
         configuration["Klaviyo:ApiKey"] = "pk_revoked_key_0000_0000_0000";
         configuration.Reload();
+        imports.Release();
 
         var failed = await RunScenario.WaitForStateAsync(host, run.Id, RunState.Failed, TimeSpan.FromSeconds(60));
         Assert.Contains("Klaviyo rejected the API key", failed.Error, StringComparison.Ordinal);

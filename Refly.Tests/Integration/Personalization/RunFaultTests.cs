@@ -96,9 +96,12 @@ public sealed class RunFaultTests
         var message = scenario.Campaign.Messages[0];
         var originalSubject = host.Store.GetMessage(message.Id)!.Subject;
 
+        // Klaviyo takes the first import job and holds the others, so the run is surely mid-way at the fault.
+        var imports = host.Store.Hold(operation => operation == "bulk_import_profiles", passFirst: 1);
         var run = await RunScenario.StartAsync(host, scenario.Campaign.Id, [message.Id]);
         Assert.True(await CoreTestHost.WaitUntilAsync(async () => (await host.Get<RunStore>().GetAsync(run.Id, default))!.Written > 0, _generous));
         faults.Inject(KlaviyoFaultInjector.Any, KlaviyoFaultInjector.ServiceUnavailable);
+        imports.Release();
 
         var failed = await RunScenario.WaitForStateAsync(host, run.Id, RunState.Failed, _generous);
 
@@ -218,6 +221,8 @@ public sealed class RunFaultTests
         });
         var scenario = RunScenario.Create(host.Store, sizeA: 2_000);
         var message = scenario.Campaign.Messages[0];
+        // Klaviyo takes the first import job and holds the others, so the run is surely mid-way at the fault.
+        var imports = host.Store.Hold(operation => operation == "bulk_import_profiles", passFirst: 1);
         var run = await RunScenario.StartAsync(host, scenario.Campaign.Id, [message.Id]);
         Assert.True(await CoreTestHost.WaitUntilAsync(async () => (await host.Get<RunStore>().GetAsync(run.Id, default))!.Written > 0, _generous));
 
@@ -230,6 +235,7 @@ public sealed class RunFaultTests
                 begin.CommandText = "BEGIN EXCLUSIVE;";
                 await begin.ExecuteNonQueryAsync();
             }
+            imports.Release();
             Assert.True(await CoreTestHost.WaitUntilAsync(() => Task.FromResult(PausedLogs(host, run.Id, scenario.Campaign.Id, "locked").Count > 0), _generous),
                 "the run did not report the locked database");
             await using var commit = other.CreateCommand();
@@ -251,10 +257,13 @@ public sealed class RunFaultTests
         await using var host = await StartAsync(faults, o => o.Latency = TimeSpan.FromMilliseconds(40), configure: disk.AddTo);
         var scenario = RunScenario.Create(host.Store, sizeA: 2_000);
         var message = scenario.Campaign.Messages[0];
+        // Klaviyo takes the first import job and holds the others, so the run is surely mid-way at the fault.
+        var imports = host.Store.Hold(operation => operation == "bulk_import_profiles", passFirst: 1);
         var run = await RunScenario.StartAsync(host, scenario.Campaign.Id, [message.Id]);
         Assert.True(await CoreTestHost.WaitUntilAsync(async () => (await host.Get<RunStore>().GetAsync(run.Id, default))!.Written > 0, _generous));
 
         disk.Full = true;
+        imports.Release();
         Assert.True(await CoreTestHost.WaitUntilAsync(() => Task.FromResult(PausedLogs(host, run.Id, scenario.Campaign.Id, "disk").Count > 0), _generous),
             "the run did not report the full disk");
         var paused = await host.Get<RunStore>().GetAsync(run.Id, default);
