@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Quartz;
 using Refly.Core.Common;
 using Refly.Core.Klaviyo;
@@ -17,25 +15,10 @@ public static class CampaignsServiceCollectionExtensions
         services.AddSingleton<CampaignSyncService>();
         services.AddSingleton<CampaignQueryService>();
         services.AddQuartz(quartz => quartz.AddJob<CampaignSyncJob>(job => job.WithIdentity(CampaignSyncJob.Key).StoreDurably()));
-        services.AddHostedService<CampaignSyncScheduler>();
+        // Scheduled once the host's configuration is final (tests and operators may override the interval after
+        // registration): a first sync right away, then every interval; rescheduled when it is changed in Settings.
+        services.AddIntervalJob(new IntervalJob<KlaviyoOptions>(
+            CampaignSyncJob.Key, CampaignSyncJob.TriggerKey, "Klaviyo:SyncInterval", FireAtStart: true, o => o.SyncInterval));
         return services;
-    }
-
-    /// <summary>
-    /// Schedules the sync once the host's configuration is final (tests and operators may override the interval
-    /// after registration): a first sync right away, then every interval; rescheduled when the interval is changed in Settings.
-    /// </summary>
-    private sealed class CampaignSyncScheduler(ISchedulerFactory schedulerFactory, IOptionsMonitor<KlaviyoOptions> options, TimeProvider time, ILogger<CampaignSyncScheduler> logger)
-        : IntervalJobScheduler<KlaviyoOptions>(schedulerFactory, options, time, logger)
-    {
-        protected override JobKey Job => CampaignSyncJob.Key;
-
-        protected override TriggerKey Trigger => CampaignSyncJob.TriggerKey;
-
-        protected override string IntervalName => "Klaviyo:SyncInterval";
-
-        protected override bool FireAtStart => true;
-
-        protected override TimeSpan IntervalOf(KlaviyoOptions options) => options.SyncInterval;
     }
 }

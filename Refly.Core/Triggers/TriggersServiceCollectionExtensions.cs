@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
 using Refly.Core.Common;
@@ -24,26 +23,10 @@ public static class TriggersServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<TagPoller>();
         services.AddQuartz(quartz => quartz.AddJob<TagPollJob>(job => job.WithIdentity(TagPollJob.Key).StoreDurably()));
-        services.AddHostedService<TagPollScheduler>();
+        // The first poll waits one interval: at start-up the campaign sync has not run yet, and every campaign would
+        // otherwise be fetched one by one. Rescheduled when the interval is changed in Settings.
+        services.AddIntervalJob(new IntervalJob<TriggerOptions>(
+            TagPollJob.Key, TagPollJob.TriggerKey, "Triggers:PollInterval", FireAtStart: false, o => o.PollInterval));
         return services;
-    }
-
-    /// <summary>
-    /// Schedules the poll once the host's configuration is final, and reschedules it when the interval is changed in
-    /// Settings. The first poll waits one interval: at start-up the campaign sync has not run yet, and every campaign
-    /// would otherwise be fetched one by one.
-    /// </summary>
-    private sealed class TagPollScheduler(ISchedulerFactory schedulerFactory, IOptionsMonitor<TriggerOptions> options, TimeProvider time, ILogger<TagPollScheduler> logger)
-        : IntervalJobScheduler<TriggerOptions>(schedulerFactory, options, time, logger)
-    {
-        protected override JobKey Job => TagPollJob.Key;
-
-        protected override TriggerKey Trigger => TagPollJob.TriggerKey;
-
-        protected override string IntervalName => "Triggers:PollInterval";
-
-        protected override bool FireAtStart => false;
-
-        protected override TimeSpan IntervalOf(TriggerOptions options) => options.PollInterval;
     }
 }

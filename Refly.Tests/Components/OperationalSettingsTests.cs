@@ -97,11 +97,7 @@ public sealed class OperationalSettingsTests : MudTestContext, IAsyncLifetime
     {
         var cut = Render<OperationalSettings>();
 
-        ChooseLlm(cut);
-        Input(cut, "llm-endpoint-input").Input("http://localhost:11434/v1");
-        Input(cut, "llm-model-input").Input("llama3.1");
-        Input(cut, "llm-key-input").Input(LlmKey);
-        Click(cut, "save-personalizer-settings");
+        SaveLlm(cut, model: "llama3.1");
 
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid='personalizer-settings'] [data-testid='settings-saved']")));
         var view = Settings.GetOperationalSettings();
@@ -119,11 +115,7 @@ public sealed class OperationalSettingsTests : MudTestContext, IAsyncLifetime
     {
         var cut = Render<OperationalSettings>();
 
-        ChooseLlm(cut);
-        Input(cut, "llm-endpoint-input").Input("http://localhost:11434/v1");
-        Input(cut, "llm-model-input").Input("");
-        Input(cut, "llm-key-input").Input(LlmKey);
-        Click(cut, "save-personalizer-settings");
+        SaveLlm(cut, model: "");
 
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid='personalizer-settings'] [data-testid='settings-error']")));
         Assert.Contains("model", cut.Find("[data-testid='personalizer-settings'] [data-testid='settings-error']").TextContent, StringComparison.OrdinalIgnoreCase);
@@ -132,6 +124,16 @@ public sealed class OperationalSettingsTests : MudTestContext, IAsyncLifetime
         Assert.False(view.Personalizer.Saved);
         Assert.False(view.MaskedLlmApiKey.Saved);
         Assert.Null(view.MaskedLlmApiKey.Value);
+    }
+
+    /// <summary>Chooses the LLM personalizer with a local endpoint, <paramref name="model"/> and <see cref="LlmKey"/>, and saves.</summary>
+    private static void SaveLlm(IRenderedComponent<OperationalSettings> cut, string model)
+    {
+        ChooseLlm(cut);
+        Input(cut, "llm-endpoint-input").Input("http://localhost:11434/v1");
+        Input(cut, "llm-model-input").Input(model);
+        Input(cut, "llm-key-input").Input(LlmKey);
+        Click(cut, "save-personalizer-settings");
     }
 
     private static IElement LlmRadio(IRenderedComponent<OperationalSettings> cut) =>
