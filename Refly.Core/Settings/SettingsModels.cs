@@ -61,4 +61,11 @@ public sealed record OperationalSettingsView(
     SettingValue<string> Personalizer,
     SettingValue<string?> LlmEndpoint,
     SettingValue<string?> LlmModelId,
-    SettingValue<string?> MaskedLlmApiKey);
+    SettingValue<string?> MaskedLlmApiKey)
+{
+    /// <summary>Whether the automatic flow's tag or poll interval is saved here (overriding configuration).</summary>
+    public bool TriggerSaved => TagName.Saved || PollInterval.Saved;
+
+    /// <summary>Whether any of the personalizer's values is saved here (overriding configuration).</summary>
+    public bool PersonalizerSaved => Personalizer.Saved || LlmEndpoint.Saved || LlmModelId.Saved || MaskedLlmApiKey.Saved;
+}

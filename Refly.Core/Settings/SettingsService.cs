@@ -77,8 +77,7 @@ public sealed class SettingsService(
         await _saving.WaitAsync(cancellationToken);
         try
         {
-            _operational = operational;
-            runtime.Replace(operational);
+            Publish(operational);
         }
         finally
         {
@@ -234,13 +233,19 @@ public sealed class SettingsService(
                     operational[key] = value;
                 }
             }
-            _operational = operational;
-            runtime.Replace(operational);
+            Publish(operational);
         }
         finally
         {
             _saving.Release();
         }
+    }
+
+    /// <summary>Makes <paramref name="operational"/> the saved values in use (the options monitors see them at once); under <c>_saving</c>.</summary>
+    private void Publish(Dictionary<string, string> operational)
+    {
+        _operational = operational;
+        runtime.Replace(operational);
     }
 
     /// <summary>Upserts the rows (secrets encrypted) and deletes those set to null, in one SaveChanges.</summary>
