@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Refly.Core.Persistence;
 
@@ -9,14 +10,12 @@ namespace Refly.Core.Accounts;
 
 public static class AccountsServiceCollectionExtensions
 {
-    /// <summary>Failed sign-ins before a lock-out, and its length.</summary>
-    public const int MaxFailedSignIns = 5;
-
-    public static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(15);
-
     /// <summary>
-    /// ASP.NET Core Identity (users, roles, lock-out) on <see cref="AccountsDbContext"/> in the app's SQLite file,
-    /// first-admin setup and user management. The host adds the sign-in scheme (cookies) and the sign-in manager.
+    /// ASP.NET Core Identity (users, roles) on <see cref="AccountsDbContext"/> in the app's SQLite file, first-admin
+    /// setup, user management, the password rules, the sign-in throttle and sign-in itself. The host adds the sign-in
+    /// scheme (cookies). Identity's own lock-out after failed passwords is not used (anyone knowing an address could
+    /// lock its owner out with it): <see cref="SignInThrottle"/> holds back guessing per client instead, and the
+    /// lock-out fields only mark accounts an admin disabled.
     /// </summary>
     public static IServiceCollection AddAccounts(this IServiceCollection services, IConfiguration configuration)
     {
@@ -25,18 +24,29 @@ public static class AccountsServiceCollectionExtensions
         services.AddIdentityCore<IdentityUser>(options =>
             {
                 options.User.RequireUniqueEmail = true;
-                options.Password.RequiredLength = 10;
+                options.Password.RequiredLength = PasswordRules.MinimumLength;
+                options.Password.RequiredUniqueChars = PasswordRules.MinimumDistinctCharacters;
+                options.Password.RequireDigit = false;
+                options.Password.RequireLowercase = false;
                 options.Password.RequireNonAlphanumeric = false;
                 options.Password.RequireUppercase = false;
                 options.Lockout.AllowedForNewUsers = true;
-                options.Lockout.MaxFailedAccessAttempts = MaxFailedSignIns;
-                options.Lockout.DefaultLockoutTimeSpan = LockoutDuration;
                 options.SignIn.RequireConfirmedAccount = false;
             })
             .AddRoles<IdentityRole>()
+            .AddPasswordValidator<CommonPasswordValidator>()
             .AddEntityFrameworkStores<AccountsDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
+        services.AddOptions<SignInThrottleOptions>().BindConfiguration(SignInThrottleOptions.SectionName)
+            .Validate(o => o.AttemptsPerClient > 0 && o.FailuresPerAccountAndClient > 0 && o.FailuresPerAccount >= o.FailuresPerAccountAndClient
+                           && o.ClientWindow > TimeSpan.Zero && o.FailureWindow > TimeSpan.Zero,
+                "Accounts:SignInThrottle needs positive limits and windows, and FailuresPerAccount >= FailuresPerAccountAndClient.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<SessionRevocations>();
+        services.AddScoped<SignInService>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<AccountsMigrator>();
         return services;

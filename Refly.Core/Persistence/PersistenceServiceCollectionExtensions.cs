@@ -23,7 +23,7 @@ public static class PersistenceServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The configured SQLite connection string (default under data/); makes sure the folder of the file exists.</summary>
+    /// <summary>The configured SQLite connection string (default under data/); makes sure the folder of the file exists (0700).</summary>
     public static string ResolveConnectionString(IConfiguration configuration)
     {
         var connectionString = configuration.GetConnectionString("Refly");
@@ -41,7 +41,7 @@ public static class PersistenceServiceCollectionExtensions
         var folder = Path.GetDirectoryName(Path.GetFullPath(dataSource));
         if (!string.IsNullOrEmpty(folder) && !dataSource.StartsWith(':'))
         {
-            Directory.CreateDirectory(folder);
+            PrivateFiles.CreateFolder(folder);
         }
     }
 }

@@ -70,7 +70,7 @@ public static class SettingsServiceCollectionExtensions
             var dataSource = new SqliteConnectionStringBuilder(PersistenceServiceCollectionExtensions.ResolveConnectionString(configuration)).DataSource;
             keys = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dataSource)) ?? AppContext.BaseDirectory, "keys");
         }
-        Directory.CreateDirectory(keys);
+        PrivateFiles.CreateFolder(keys);
         return keys;
     }
 }

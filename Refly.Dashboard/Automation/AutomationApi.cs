@@ -1,3 +1,4 @@
+using System.Globalization;
 using FluentValidation.Results;
 using Refly.Core.Campaigns;
 using Refly.Core.Personalization;
@@ -9,6 +10,38 @@ internal static class AutomationApi
 {
     public const string Policy = "Automation";
 
+    /// <summary>Largest page of campaigns one call returns.</summary>
+    public const int MaxTake = 500;
+
+    /// <summary>
+    /// Requests answered as an API (bearer token, JSON problem details, never a redirect to the sign-in page): the
+    /// automation API and its OpenAPI document.
+    /// </summary>
+    public static bool IsApiRequest(HttpRequest request) =>
+        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/openapi");
+
+    /// <summary>The OpenAPI document declares the bearer scheme every operation needs.</summary>
+    public static void AddAutomationOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[BearerScheme] = new Microsoft.OpenApi.OpenApiSecurityScheme
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "An automation token from Automation:Tokens or one created in Admin > Settings.",
+            };
+            document.Security ??= [];
+            document.Security.Add(new Microsoft.OpenApi.OpenApiSecurityRequirement
+            {
+                [new Microsoft.OpenApi.OpenApiSecuritySchemeReference(BearerScheme, document)] = [],
+            });
+            return Task.CompletedTask;
+        }));
+
+    private const string BearerScheme = "Bearer";
+
     public static IEndpointRouteBuilder MapAutomationApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1")
@@ -16,9 +49,14 @@ internal static class AutomationApi
             .WithTags("Automation")
             .DisableAntiforgery();
 
-        api.MapGet("/campaigns", async (CampaignQueryService campaigns, RunQueryService runs, string? search, CampaignStatus? status, int? skip, int? take, CancellationToken ct) =>
+        api.MapGet("/campaigns", async Task<IResult> (CampaignQueryService campaigns, RunQueryService runs, string? search, CampaignStatus? status, int? skip, int? take, CancellationToken ct) =>
             {
-                var page = await campaigns.QueryAsync(new CampaignQuery(search, status, skip ?? 0, take ?? 500), ct);
+                if (skip < 0 || take is < 1 or > MaxTake)
+                {
+                    return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid paging",
+                        detail: $"'skip' must be 0 or more and 'take' between 1 and {MaxTake} (got skip={skip?.ToString(CultureInfo.InvariantCulture) ?? "none"}, take={take?.ToString(CultureInfo.InvariantCulture) ?? "none"}).");
+                }
+                var page = await campaigns.QueryAsync(new CampaignQuery(search, status, skip ?? 0, take ?? MaxTake), ct);
                 var latest = await runs.LatestByCampaignAsync(page.Items.Select(c => c.KlaviyoId).ToList(), ct);
                 return TypedResults.Ok(new CampaignListDto(
                     page.Items.Select(c => CampaignDto.From(c, latest.GetValueOrDefault(c.KlaviyoId))).ToList(), page.TotalCount));
@@ -51,6 +89,7 @@ internal static class AutomationApi
                 var view = runs.ToView(result.Run!);
                 return TypedResults.Accepted($"/api/v1/runs/{view.RunId}", RunDto.From(view));
             })
+            .WithMetadata(new ExpectedBody("""{"messageIds": ["<message id>", ...]}"""))
             .WithName("StartPersonalization")
             .WithSummary("Starts personalizing the selected messages; 202 with the run, 400/404/409/422 with the reason.");
 
@@ -75,6 +114,9 @@ internal static class AutomationApi
             .WithName("GetRun")
             .WithSummary("One run: state, trigger, message ids, counts, started/finished, error.");
 
+        // Anything else under /api/v1 (an unknown path, or a known one with the wrong method or content type) is
+        // answered by routing and ApiProblemMiddleware as problem details, behind the same token.
+        app.MapOpenApi().RequireAuthorization(Policy);
         return app;
     }
 
@@ -103,3 +145,6 @@ internal static class AutomationApi
             });
     }
 }
+
+/// <summary>What the body of an endpoint looks like, said in the 400 answer to a body that could not be read.</summary>
+internal sealed record ExpectedBody(string Example);

@@ -1,6 +1,4 @@
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using Refly.Core.Accounts;
 using Refly.Core.Settings;
 using Refly.Dashboard.Accounts;
@@ -47,6 +45,7 @@ internal static class DashboardHostingExtensions
     {
         var services = builder.Services;
         builder.AddReflyOperations();
+        builder.AddReflySecurity();
         // Registered before Core so the sandbox is up before the scheduler's first sync.
         services.AddSingleton(provider => DemoModeInfo.From(provider.GetRequiredService<IConfiguration>()));
         services.AddKlaviyoSandbox(isEnabled: provider => provider.GetRequiredService<DemoModeInfo>().IsDemo);
@@ -61,61 +60,35 @@ internal static class DashboardHostingExtensions
         services.AddMudServices();
         services.AddScoped<BrowserTimeZone>();
         services.AddProblemDetails();
-        services.AddOpenApi();
+        services.AddAutomationOpenApi();
+        // Binding failures reach ApiProblemMiddleware as exceptions, which answers them in words.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
-        services.AddOptions<AutomationOptions>().BindConfiguration(AutomationOptions.SectionName);
-        AddSignIn(services);
+        services.AddOptions<AutomationOptions>().BindConfiguration(AutomationOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AutomationOptions>, AutomationOptionsValidator>();
+        services.AddSingleton<AutomationTokenThrottle>();
+        services.AddReflySignIn();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestLimits.MaxRequestBodyBytes);
-    }
-
-    /// <summary>
-    /// Cookie sign-in (ASP.NET Core Identity) for pages and the Blazor hub, bearer tokens (never cookies) for the
-    /// automation API. The fallback policy makes every endpoint without its own rule require a signed-in user, so a
-    /// new page or endpoint is closed unless it says [AllowAnonymous].
-    /// </summary>
-    private static void AddSignIn(IServiceCollection services)
-    {
-        services.AddAuthentication(IdentityConstants.ApplicationScheme)
-            .AddScheme<AuthenticationSchemeOptions, AutomationTokenHandler>(AutomationTokenHandler.SchemeName, _ => { })
-            .AddIdentityCookies();
-        services.ConfigureApplicationCookie(cookie =>
-        {
-            cookie.Cookie.Name = "refly.auth";
-            cookie.Cookie.HttpOnly = true;
-            cookie.Cookie.SameSite = SameSiteMode.Lax;
-            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            cookie.LoginPath = "/account/login";
-            cookie.LogoutPath = "/account/logout";
-            cookie.AccessDeniedPath = "/account/access-denied";
-            cookie.ReturnUrlParameter = "returnUrl";
-            cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
-            cookie.SlidingExpiration = true;
-        });
-        services.AddAntiforgery(antiforgery =>
-        {
-            antiforgery.Cookie.HttpOnly = true;
-            antiforgery.Cookie.SameSite = SameSiteMode.Strict;
-            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-        });
-        services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder(IdentityConstants.ApplicationScheme).RequireAuthenticatedUser().Build())
-            .AddPolicy(AutomationApi.Policy, policy => policy
-                .AddAuthenticationSchemes(AutomationTokenHandler.SchemeName)
-                .RequireAuthenticatedUser());
     }
 
     public static async Task<WebApplication> UseReflyDashboardAsync(this WebApplication app)
     {
+        // The database file is created 0600 before SQLite opens it (the data folder is 0700), whoever started the app.
+        PrivateFiles.PrepareDatabaseFile(app.Services.GetRequiredService<DataFolders>().DatabaseFile);
         await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
         await app.Services.GetRequiredService<AccountsMigrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
         await app.Services.GetRequiredService<SettingsService>().LoadAsync(app.Lifetime.ApplicationStopping);
 
+        // Forwarded headers first: the scheme (HSTS), the client's address (throttles) and the host are the client's.
+        app.UseReflyOperations();
+        app.UseReflySecurityHeaders();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
-        app.UseReflyOperations();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseMiddleware<ApiProblemMiddleware>();
+        app.UseRateLimiter();
         app.UseMiddleware<SetupRedirectMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -123,7 +96,6 @@ internal static class DashboardHostingExtensions
         app.UseAntiforgery();
 
         app.MapStaticAssets().AllowAnonymous();
-        app.MapOpenApi();
         app.MapReflyOperations();
         app.MapAutomationApi();
         app.MapAccountEndpoints();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Refly.Core.Accounts;
 using Refly.Dashboard.Sandbox;
@@ -22,6 +23,7 @@ public sealed class ReflyAppFactory : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _createUsers;
+    private readonly Action<IServiceCollection>? _configureServices;
     private readonly Lock _usersLock = new();
     private bool _usersCreated;
 
@@ -29,9 +31,12 @@ public sealed class ReflyAppFactory : WebApplicationFactory<Program>
     /// <param name="dataFolder">Folder of the SQLite file (a new temp folder when null).</param>
     /// <param name="createUsers">Create <see cref="AdminEmail"/> (Admin) and <see cref="MarketerEmail"/> (Marketer) on start,
     /// both with <see cref="Password"/>; false leaves the app in its first-start state (setup page).</param>
-    public ReflyAppFactory(IDictionary<string, string?>? settings = null, string? dataFolder = null, bool createUsers = true)
+    /// <param name="configureServices">Runs after the app's registrations (test-only services or policies).</param>
+    public ReflyAppFactory(IDictionary<string, string?>? settings = null, string? dataFolder = null, bool createUsers = true,
+        Action<IServiceCollection>? configureServices = null)
     {
         _createUsers = createUsers;
+        _configureServices = configureServices;
         DataFolder = dataFolder ?? Directory.CreateTempSubdirectory("refly-test-").FullName;
         _settings = new Dictionary<string, string?>
         {
@@ -90,12 +95,62 @@ public sealed class ReflyAppFactory : WebApplicationFactory<Program>
         return client;
     }
 
-    /// <summary>An HttpClient with its own cookie jar that does not follow redirects.</summary>
-    public HttpClient CreateCookieClient() =>
-        new(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer(), AllowAutoRedirect = false, UseCookies = true })
+    /// <summary>
+    /// An HttpClient with its own cookie jar that does not follow redirects; <paramref name="from"/> is the client's own
+    /// address (another loopback address such as 127.0.0.2 is another client to the app's throttles).
+    /// </summary>
+    public HttpClient CreateCookieClient(System.Net.IPAddress? from = null)
+    {
+        var cookies = new System.Net.CookieContainer();
+        var client = new HttpClient(ClientHandler(from, cookies)) { BaseAddress = ServerAddress };
+        _cookieJars.AddOrUpdate(client, cookies);
+        return client;
+    }
+
+    /// <summary>The cookie jar of a client made by <see cref="CreateCookieClient"/> (a test copies a cookie out of it to replay it).</summary>
+    public static System.Net.CookieContainer CookiesOf(HttpClient client) =>
+        _cookieJars.TryGetValue(client, out var cookies) ? cookies : throw new InvalidOperationException("Not a cookie client of ReflyAppFactory.");
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<HttpClient, System.Net.CookieContainer> _cookieJars = new();
+
+    /// <summary>An HttpClient without cookies whose connections come from <paramref name="from"/>.</summary>
+    public HttpClient CreateHttpClientFrom(System.Net.IPAddress from, string? bearerToken = null)
+    {
+        var client = new HttpClient(ClientHandler(from, cookies: null)) { BaseAddress = ServerAddress };
+        if (bearerToken is not null)
         {
-            BaseAddress = ServerAddress,
-        };
+            client.DefaultRequestHeaders.Authorization = new("Bearer", bearerToken);
+        }
+        return client;
+    }
+
+    private static SocketsHttpHandler ClientHandler(System.Net.IPAddress? from, System.Net.CookieContainer? cookies)
+    {
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = cookies is not null };
+        if (cookies is not null)
+        {
+            handler.CookieContainer = cookies;
+        }
+        if (from is not null)
+        {
+            handler.ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(from.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    socket.Bind(new System.Net.IPEndPoint(from, 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch (Exception)
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+        return handler;
+    }
 
     /// <summary>Posts the sign-in form as a browser would; the answer is a redirect on success, the form again on failure.</summary>
     public static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string email, string password)
@@ -144,6 +199,10 @@ public sealed class ReflyAppFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+        if (_configureServices is not null)
+        {
+            builder.ConfigureTestServices(_configureServices);
         }
     }
 

@@ -36,3 +36,17 @@ public static class ReturnUrls
             ? returnUrl
             : "/marketing/campaigns";
 }
+
+public sealed class ChangePasswordInput
+{
+    [Required(ErrorMessage = "Enter your current password.")]
+    [MaxLength(200)]
+    public string CurrentPassword { get; set; } = "";
+
+    [Required(ErrorMessage = "Choose a new password.")]
+    [MaxLength(200)]
+    public string NewPassword { get; set; } = "";
+
+    [Compare(nameof(NewPassword), ErrorMessage = "The passwords do not match.")]
+    public string ConfirmPassword { get; set; } = "";
+}

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Refly.Core.Persistence;
 
 namespace Refly.Dashboard.Hosting.Backup;
 
@@ -38,9 +39,10 @@ public sealed class ReflyBackup(DataFolders folders, TimeProvider time)
         {
             throw new BackupException($"No database at {folders.DatabaseFile}; check ConnectionStrings:Refly.");
         }
-        Directory.CreateDirectory(destination);
+        PrivateFiles.CreateFolder(destination);
 
         var copy = Path.Combine(destination, DatabaseFileName);
+        PrivateFiles.PrepareDatabaseFile(copy);
         await using (var source = await OpenAsync(folders.ConnectionString, cancellationToken))
         await using (var target = await OpenAsync(FileConnectionString(copy), cancellationToken))
         {
@@ -80,7 +82,8 @@ public sealed class ReflyBackup(DataFolders folders, TimeProvider time)
             {
                 throw new BackupException($"The backup's database is damaged: {check}");
             }
-            Directory.CreateDirectory(Path.GetDirectoryName(folders.DatabaseFile)!);
+            PrivateFiles.CreateFolder(Path.GetDirectoryName(folders.DatabaseFile)!);
+            PrivateFiles.PrepareDatabaseFile(folders.DatabaseFile);
             // The backup API again, into the configured file: it replaces every page and keeps the target's WAL consistent.
             await using var target = await OpenAsync(folders.ConnectionString, cancellationToken);
             backup.BackupDatabase(target);
@@ -140,7 +143,7 @@ public sealed class ReflyBackup(DataFolders folders, TimeProvider time)
         {
             return 0;
         }
-        Directory.CreateDirectory(to);
+        PrivateFiles.CreateFolder(to);
         var count = 0;
         foreach (var file in Directory.EnumerateFiles(from, "*.xml"))
         {

@@ -11,7 +11,7 @@ using Refly.Tests.Support;
 
 namespace Refly.Tests.Integration.Security;
 
-/// <summary>Sign-in for every page, the Blazor hub and the API; roles; lock-out.</summary>
+/// <summary>Sign-in for every page, the Blazor hub and the API; roles. Throttling: SignInThrottleTests.</summary>
 public sealed class AccessControlTests : IClassFixture<DemoAppFixture>
 {
     /// <summary>The only endpoints that may answer without sign-in (the sign-in and setup forms, error pages, static assets).</summary>
@@ -84,27 +84,6 @@ public sealed class AccessControlTests : IClassFixture<DemoAppFixture>
             using var response = await admin.GetAsync(path);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
-    }
-
-    [Fact]
-    public async Task SignIn_WrongPasswordFiveTimes_LocksTheAccountEvenForTheRightPassword()
-    {
-        var email = $"lock-{Guid.NewGuid():N}@refly.test";
-        var created = await _app.Factory.Services.GetRequiredService<AccountService>().CreateUserAsync(new NewUser(email, ReflyAppFactory.Password, Roles.Marketer));
-        Assert.True(created.Succeeded, string.Join("; ", created.Errors));
-        using var client = _app.Factory.CreateCookieClient();
-
-        for (var i = 0; i < AccountsServiceCollectionExtensions.MaxFailedSignIns; i++)
-        {
-            using var wrong = await ReflyAppFactory.SignInAsync(client, email, "wrong-password-123");
-            Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
-            Assert.Contains("wrong", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        }
-        using var locked = await ReflyAppFactory.SignInAsync(client, email, ReflyAppFactory.Password);
-        Assert.Equal(HttpStatusCode.OK, locked.StatusCode);
-        Assert.Contains("locked", await locked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        using var page = await client.GetAsync("/marketing/campaigns");
-        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
     }
 
     [Fact]

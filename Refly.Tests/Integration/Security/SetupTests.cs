@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Refly.Core.Accounts;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Integration.Security;
@@ -22,12 +24,22 @@ public sealed class SetupTests
             Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
         }
 
-        // A weak password is refused with Identity's reason, and nothing is created.
-        using (var weak = await PostSetupAsync(client, "first@refly.test", "short"))
+        // Weak passwords are refused with the reason beside the password field, and nothing is created.
+        foreach (var (weak, reason) in new[]
+                 {
+                     ("short", "at least 12 characters"),
+                     ("password12", "too easy to guess"),
+                     ("password1234", "too easy to guess"),
+                     ("Dragon2024!!", "too easy to guess"),
+                     ("monkeymonkey", "too easy to guess"),
+                 })
         {
-            Assert.Equal(HttpStatusCode.OK, weak.StatusCode);
-            Assert.Contains("at least 10 characters", await weak.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            using var refused = await PostSetupAsync(client, "first@refly.test", weak);
+            Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
+            var messages = FieldMessages(await refused.Content.ReadAsStringAsync(), "password-error");
+            Assert.True(messages.Any(m => m.Contains(reason, StringComparison.Ordinal)), $"{weak}: [{string.Join(" | ", messages)}]");
         }
+        Assert.False(await factory.Services.GetRequiredService<AccountService>().IsSetUpAsync());
 
         using (var created = await PostSetupAsync(client, "first@refly.test", "first-password-1"))
         {
@@ -49,6 +61,11 @@ public sealed class SetupTests
         using var signIn = await ReflyAppFactory.SignInAsync(other, "first@refly.test", "first-password-1");
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
     }
+
+    /// <summary>The validation messages rendered beside the field marked <paramref name="testId"/>.</summary>
+    internal static IReadOnlyList<string> FieldMessages(string html, string testId) =>
+        System.Text.RegularExpressions.Regex.Matches(html, $"data-testid=\"{testId}\"[^>]*>([^<]*)<")
+            .Select(m => WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
 
     private static async Task<HttpResponseMessage> PostSetupAsync(HttpClient client, string email, string password)
     {
