@@ -64,7 +64,10 @@ internal sealed class IdentityRevalidatingAuthenticationStateProvider(
     SessionRevocations revocations)
     : RevalidatingServerAuthenticationStateProvider(loggerFactory)
 {
-    protected override TimeSpan RevalidationInterval => session.Value.SessionValidationInterval;
+    // At least a second: the check loops for as long as the circuit lives, and a zero interval would spin.
+    protected override TimeSpan RevalidationInterval => session.Value.SessionValidationInterval < TimeSpan.FromSeconds(1)
+        ? TimeSpan.FromSeconds(1)
+        : session.Value.SessionValidationInterval;
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {

@@ -147,9 +147,9 @@ public sealed class SessionTests : IClassFixture<SessionTests.AppFixture>
         return client;
     }
 
-    private string AuthCookie(HttpClient client)
+    private static string AuthCookie(HttpClient client)
     {
-        var cookie = ReflyAppFactory.CookiesOf(client).GetCookies(_factory.ServerAddress)["refly.auth"] ?? throw new InvalidOperationException("not signed in");
+        var cookie = ReflyAppFactory.CookiesOf(client).GetCookies(client.BaseAddress!)["refly.auth"] ?? throw new InvalidOperationException("not signed in");
         return $"{cookie.Name}={cookie.Value}";
     }
 
