@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Refly.Core.Accounts;
 using Refly.Core.Campaigns;
 using Refly.Dashboard.Sandbox.Store;
 using Refly.Tests.Support;
@@ -87,5 +88,71 @@ public sealed class SecurityBrowserTests : IClassFixture<BrowserAppFixture>
         await page.GetByRole(AriaRole.Button, new() { Name = "Remove saved key" }).ClickAsync();
         await Expect(page.GetByTestId("klaviyo-key-status")).ToContainTextAsync("demo mode");
         await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task CampaignsModalAndSettings_RunUnderTheContentSecurityPolicy_WithoutViolations()
+    {
+        var page = await _app.NewPageAsync();
+        var violations = new List<string>();
+        // The browser reports each blocked script, style or connection as an event and a console error.
+        await page.AddInitScriptAsync("""
+            window.__cspViolations = [];
+            document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
+            """);
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
+            {
+                violations.Add(message.Text);
+            }
+        };
+
+        var response = await page.GotoAsync("/marketing/campaigns");
+        Assert.Contains("script-src", (await response!.AllHeadersAsync())["content-security-policy"], StringComparison.Ordinal);
+        var ui = new CampaignsPageModel(page);
+        await Expect(page.Locator("tr.campaign-row").First).ToBeVisibleAsync();
+        // Interactive: the circuit (WebSocket under connect-src) is up and MudBlazor's script runs the modal.
+        await ui.Sparkle("Autumn drop").ClickAsync();
+        await Expect(ui.Dialog).ToContainTextAsync("Autumn drop");
+        await ui.Dialog.GetByRole(AriaRole.Button, new() { Name = "Close without starting" }).ClickAsync();
+        await Expect(ui.Dialog).ToHaveCountAsync(0);
+
+        await page.Locator(".mud-drawer").GetByRole(AriaRole.Link, new() { Name = "Settings" }).ClickAsync();
+        await Expect(page.GetByTestId("settings-title")).ToHaveAttributeAsync("data-interactive", "true");
+
+        violations.AddRange(await page.EvaluateAsync<string[]>("() => window.__cspViolations"));
+        Assert.True(violations.Count == 0, "CSP violations:\n" + string.Join("\n", violations));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task OpenCircuit_GoesToSignIn_WhenTheUserSignsOutElsewhere_AndItsCookieIsDead()
+    {
+        var email = $"circuit-{Guid.NewGuid():N}@refly.test";
+        var created = await _app.Factory.Services.GetRequiredService<AccountService>().CreateUserAsync(new NewUser(email, ReflyAppFactory.Password, Roles.Marketer));
+        Assert.True(created.Succeeded, string.Join("; ", created.Errors));
+
+        var tab = await _app.NewPageAsync(email);
+        await Expect(tab.Locator("tr.campaign-row").First).ToBeVisibleAsync();
+        var cookies = await tab.Context.CookiesAsync();
+
+        var elsewhere = await _app.NewPageAsync(email);
+        await elsewhere.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(elsewhere).ToHaveURLAsync(new Regex("/account/login"));
+
+        // The open circuit checks its session every few seconds and sends the tab to sign-in.
+        await Expect(tab).ToHaveURLAsync(new Regex("/account/login"));
+
+        // A copy of the tab's cookie in a fresh browser opens nothing.
+        var replay = await _app.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _app.Factory.ServerAddress.ToString() });
+        await replay.AddCookiesAsync(cookies.Select(c => new Cookie { Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path }));
+        var replayed = await replay.NewPageAsync();
+        await replayed.GotoAsync("/marketing/campaigns");
+        await Expect(replayed).ToHaveURLAsync(new Regex("/account/login"));
+
+        await tab.Context.CloseAsync();
+        await elsewhere.Context.CloseAsync();
+        await replay.CloseAsync();
     }
 }
