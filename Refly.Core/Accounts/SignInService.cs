@@ -63,7 +63,8 @@ public sealed class SignInService(
             logger.LogInformation("Sign-in failed from {Client}", client);
             return SignInOutcome.WrongCredentials;
         }
-        if (await users.IsLockedOutAsync(user!))
+        // Only an admin's disable refuses the right password: failed attempts never lock an account (SignInThrottle).
+        if (AccountService.IsDisabled(user!))
         {
             return SignInOutcome.Disabled;
         }

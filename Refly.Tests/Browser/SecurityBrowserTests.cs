@@ -155,4 +155,32 @@ public sealed class SecurityBrowserTests : IClassFixture<BrowserAppFixture>
         await elsewhere.Context.CloseAsync();
         await replay.CloseAsync();
     }
+
+    [Fact]
+    public async Task PasswordButton_OpensTheChangeForm_WithErrorsBesideTheField_AndKeepsThisSession()
+    {
+        var email = $"own-password-{Guid.NewGuid():N}@refly.test";
+        var created = await _app.Factory.Services.GetRequiredService<AccountService>().CreateUserAsync(new NewUser(email, ReflyAppFactory.Password, Roles.Marketer));
+        Assert.True(created.Succeeded, string.Join("; ", created.Errors));
+        var page = await _app.NewPageAsync(email);
+        await Expect(page.Locator("tr.campaign-row").First).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Password" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/account/password$"));
+        await page.Locator("#current").FillAsync(ReflyAppFactory.Password);
+        await page.Locator("#password").FillAsync("password1234");
+        await page.Locator("#confirm").FillAsync("password1234");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        await Expect(page.GetByTestId("password-error")).ToContainTextAsync("too easy to guess");
+
+        await page.Locator("#current").FillAsync(ReflyAppFactory.Password);
+        await page.Locator("#password").FillAsync("my-own-better-pass-58");
+        await page.Locator("#confirm").FillAsync("my-own-better-pass-58");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        await Expect(page.GetByTestId("password-changed")).ToBeVisibleAsync();
+
+        await page.GotoAsync("/marketing/campaigns");
+        await Expect(page.Locator("tr.campaign-row").First).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
 }
