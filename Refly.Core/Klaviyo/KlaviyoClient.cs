@@ -34,7 +34,7 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
 
     internal const string JsonApiMediaType = "application/vnd.api+json";
 
-    private const int MaxPageSize = 100;
+    internal const int MaxPageSize = 100;
 
     private readonly HttpClient _http;
     private readonly IKlaviyoConnection _connection;

@@ -40,6 +40,22 @@ public sealed class KlaviyoOptions
     /// </summary>
     public double RateLimitScale { get; set; } = 1.0;
 
+    /// <summary>Default of <see cref="RateLimitShare"/>.</summary>
+    public const double DefaultRateLimitShare = 0.9;
+
+    /// <summary>Smallest <see cref="RateLimitShare"/> accepted.</summary>
+    public const double MinRateLimitShare = 0.1;
+
+    /// <summary>Largest <see cref="RateLimitShare"/> accepted.</summary>
+    public const double MaxRateLimitShare = 1.0;
+
+    /// <summary>
+    /// The most of each endpoint's rate limit Refly uses (0.1 to 1.0, default 0.9). Klaviyo's limits are per account and
+    /// every private-key integration of the account draws on them, so Refly leaves the rest to the others, and also
+    /// yields what it sees them use (from the <c>RateLimit-*</c> headers). Also editable in Admin &gt; Settings.
+    /// </summary>
+    public double RateLimitShare { get; set; } = DefaultRateLimitShare;
+
     /// <summary>
     /// Timeout of one call including every failure retry and its waits; time spent waiting on a 429 does not count
     /// (the call gets a fresh budget after each rate-limit wait).
@@ -85,6 +101,12 @@ internal sealed class KlaviyoOptionsValidator : IValidateOptions<KlaviyoOptions>
         if (options.AttemptTimeout <= TimeSpan.Zero || options.TotalTimeout <= TimeSpan.Zero)
         {
             failures.Add("Klaviyo:AttemptTimeout and Klaviyo:TotalTimeout must be positive.");
+        }
+
+        if (!(options.RateLimitShare >= KlaviyoOptions.MinRateLimitShare && options.RateLimitShare <= KlaviyoOptions.MaxRateLimitShare))
+        {
+            failures.Add(FormattableString.Invariant(
+                $"Klaviyo:RateLimitShare must be between {KlaviyoOptions.MinRateLimitShare} and {KlaviyoOptions.MaxRateLimitShare}: the most of each endpoint's rate limit Refly uses (got {options.RateLimitShare})."));
         }
 
         if (options.RateLimitMaxDelay <= TimeSpan.Zero)

@@ -3,8 +3,9 @@ using System.Net;
 namespace Refly.Core.Klaviyo;
 
 /// <summary>
-/// Waits on the shared per-endpoint rate limiter before each attempt, so that 429s stay rare, and counts
-/// attempts and 429s. The endpoint comes from <see cref="KlaviyoEndpoint.OptionKey"/> on the request;
+/// Waits on the shared per-endpoint rate limiter before each attempt, so that 429s stay rare, tells it how Klaviyo
+/// answered (the RateLimit-* headers, a 429's Retry-After) so that the pace follows the account's other integrations,
+/// and counts attempts and 429s. The endpoint comes from <see cref="KlaviyoEndpoint.OptionKey"/> on the request;
 /// a request without one is sent unpaced.
 /// </summary>
 internal sealed class KlaviyoPacingHandler(KlaviyoRateLimiters limiters, KlaviyoClientStats stats) : DelegatingHandler
@@ -16,7 +17,7 @@ internal sealed class KlaviyoPacingHandler(KlaviyoRateLimiters limiters, Klaviyo
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        // Window limiters consume their permits; the lease has nothing to give back, so dispose it at once.
+        // The pacer's permits are spent, not borrowed: the lease has nothing to give back, so dispose it at once.
         var started = stats.TimeProvider.GetTimestamp();
         using (await limiters.AcquireAsync(endpoint, cancellationToken).ConfigureAwait(false))
         {
@@ -25,7 +26,19 @@ internal sealed class KlaviyoPacingHandler(KlaviyoRateLimiters limiters, Klaviyo
         stats.RecordPacingWait(endpoint.Key, stats.TimeProvider.GetElapsedTime(started));
 
         stats.RecordSent(endpoint.Key);
-        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var ticket = limiters.RecordSent(endpoint);
+        HttpResponseMessage response;
+        try
+        {
+            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            limiters.RecordNoAnswer(endpoint, ticket);
+            throw;
+        }
+
+        limiters.RecordAnswer(endpoint, ticket, response);
         if (response.StatusCode == HttpStatusCode.TooManyRequests)
         {
             stats.RecordRateLimited(endpoint.Key);

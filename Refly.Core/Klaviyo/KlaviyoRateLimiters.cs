@@ -1,43 +1,55 @@
 using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace Refly.Core.Klaviyo;
 
 /// <summary>
 /// One client-side rate limiter per Klaviyo endpoint key for the whole process (a singleton), so that every
-/// concurrent stream calling the same operation is paced together. Each limiter chains Klaviyo's steady
-/// (per-minute) and burst (per-second) windows; waiters queue first in, first out and are never rejected.
+/// concurrent stream calling the same operation is paced together. Each paces from Klaviyo's <c>RateLimit-*</c>
+/// headers, not only from the published limit: the account's other private-key integrations share the limit, so Refly
+/// takes at most <see cref="KlaviyoOptions.RateLimitShare"/> of it minus what it sees them use (see
+/// <see cref="KlaviyoSharedQuota"/>), backs off further on a 429 and recovers when they stop. Waiters queue first in,
+/// first out and are never rejected.
 /// </summary>
 public sealed class KlaviyoRateLimiters : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Entry>> _limiters = new(StringComparer.Ordinal);
-    private const double SteadyHeadroom = 0.98;
-    private static readonly TimeSpan _refillPeriod = TimeSpan.FromMilliseconds(50);
     private readonly double _scale;
+    private readonly Func<double> _share;
+    private readonly TimeProvider _time;
 
-    /// <summary>Limiters at Klaviyo's published limits.</summary>
+    /// <summary>Limiters at Klaviyo's published limits with the default share, on the system clock.</summary>
     public KlaviyoRateLimiters()
-        : this(1.0)
+        : this(1.0, () => KlaviyoOptions.DefaultRateLimitShare, TimeProvider.System)
     {
     }
 
-    /// <summary>Limiters at the published limits times <see cref="KlaviyoOptions.RateLimitScale"/>.</summary>
-    public KlaviyoRateLimiters(Microsoft.Extensions.Options.IOptions<KlaviyoOptions> options)
-        : this(options.Value.RateLimitScale)
+    /// <summary>
+    /// Limiters at the published limits times <see cref="KlaviyoOptions.RateLimitScale"/>, taking the current
+    /// <see cref="KlaviyoOptions.RateLimitShare"/> (a change saved in Settings applies to the next request).
+    /// </summary>
+    public KlaviyoRateLimiters(IOptionsMonitor<KlaviyoOptions> options, TimeProvider timeProvider)
+        : this(options?.CurrentValue.RateLimitScale ?? throw new ArgumentNullException(nameof(options)), () => options.CurrentValue.RateLimitShare, timeProvider)
     {
     }
 
-    private KlaviyoRateLimiters(double scale) => _scale = scale > 0 ? scale : 1.0;
+    internal KlaviyoRateLimiters(double scale, Func<double> share, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(share);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _scale = scale > 0 ? scale : 1.0;
+        _share = share;
+        _time = timeProvider;
+    }
 
     /// <summary>Waits (FIFO) until a request to <paramref name="endpoint"/> may be sent.</summary>
     public async ValueTask<RateLimitLease> AcquireAsync(KlaviyoEndpoint endpoint, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(endpoint);
-        var entry = _limiters.GetOrAdd(endpoint.Key, _ => new Lazy<Entry>(() => Entry.Create(endpoint, _scale))).Value;
-        var lease = await entry.Chained.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+        var lease = await Get(endpoint).Pacer.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
         if (!lease.IsAcquired)
         {
-            // Only happens if the queue limit were ever reached; the limits are configured so that it is not.
+            // Only when the limiters are disposed while a request waits (the host is stopping).
             lease.Dispose();
             throw new InvalidOperationException($"The client-side rate limiter for {endpoint.Key} refused a request.");
         }
@@ -45,64 +57,58 @@ public sealed class KlaviyoRateLimiters : IDisposable
         return lease;
     }
 
+    /// <summary>A request to <paramref name="endpoint"/> leaves; pass the ticket to <see cref="RecordAnswer"/> or <see cref="RecordNoAnswer"/>.</summary>
+    internal long RecordSent(KlaviyoEndpoint endpoint) => Get(endpoint).Quota.RecordSent();
+
+    /// <summary>Klaviyo answered: its RateLimit-* headers (or a 429's Retry-After) adjust the endpoint's pace.</summary>
+    internal void RecordAnswer(KlaviyoEndpoint endpoint, long ticket, HttpResponseMessage response)
+    {
+        KlaviyoRateLimitState? state = KlaviyoRateLimitState.TryRead(response, out var read) ? read : null;
+        var retryAfter = response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - _time.GetUtcNow(),
+            _ => (TimeSpan?)null,
+        };
+        Get(endpoint).Quota.RecordAnswer(ticket, response.StatusCode, state, retryAfter);
+    }
+
+    /// <summary>A request got no answer (network error, timeout, cancellation).</summary>
+    internal void RecordNoAnswer(KlaviyoEndpoint endpoint, long ticket) => Get(endpoint).Quota.RecordNoAnswer(ticket);
+
     /// <summary>Permits currently available for an endpoint key, or null when it has not been used yet.</summary>
     public long? AvailablePermits(string key) =>
         _limiters.TryGetValue(key, out var entry) && entry.IsValueCreated
-            ? entry.Value.Chained.GetStatistics()?.CurrentAvailablePermits
+            ? entry.Value.Pacer.GetStatistics()?.CurrentAvailablePermits
             : null;
 
+    /// <summary>How an endpoint key is paced now, or null when it has not been used yet.</summary>
+    public KlaviyoPacingState? PacingState(string key) =>
+        _limiters.TryGetValue(key, out var entry) && entry.IsValueCreated
+            ? entry.Value.Quota.Snapshot(entry.Value.Pacer.Share)
+            : null;
+
+    /// <inheritdoc />
     public void Dispose()
     {
         foreach (var entry in _limiters.Values)
         {
             if (entry.IsValueCreated)
             {
-                entry.Value.Dispose();
+                entry.Value.Pacer.Dispose();
             }
         }
     }
 
-    private sealed record Entry(RateLimiter Chained, RateLimiter PerMinute, RateLimiter PerSecond) : IDisposable
+    private Entry Get(KlaviyoEndpoint endpoint)
     {
-        public static Entry Create(KlaviyoEndpoint endpoint, double scale)
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return _limiters.GetOrAdd(endpoint.Key, _ => new Lazy<Entry>(() =>
         {
-            // Steady limit: a token bucket refilled evenly at 98% of the published rate with a small bucket, so requests
-            // flow smoothly instead of spending a minute's allowance in the first seconds. Whatever window Klaviyo counts
-            // in (fixed or sliding, any phase), a smooth flow stays under it, so 429s stay rare while throughput stays
-            // within a few percent of the ceiling.
-            var perSecondRate = Math.Max(1e-3, endpoint.SteadyPerMinute * scale * SteadyHeadroom / 60.0);
-            var (period, tokens) = perSecondRate * _refillPeriod.TotalSeconds >= 1
-                ? (_refillPeriod, (int)Math.Round(perSecondRate * _refillPeriod.TotalSeconds))
-                : (TimeSpan.FromSeconds(1 / perSecondRate), 1);
-            var perMinute = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = Math.Max(tokens, (int)(endpoint.SteadyPerMinute * scale * 0.01)),
-                TokensPerPeriod = tokens,
-                ReplenishmentPeriod = period,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                QueueLimit = int.MaxValue,
-                AutoReplenishment = true,
-            });
-            // Burst limit: a sliding second with a margin, for endpoints whose burst is reached before the steady rate.
-            var perSecond = new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
-            {
-                PermitLimit = Math.Max(1, (int)(endpoint.BurstPerSecond * scale * 0.9)),
-                Window = TimeSpan.FromSeconds(1),
-                SegmentsPerWindow = 10,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                QueueLimit = int.MaxValue,
-                AutoReplenishment = true,
-            });
-
-            // Minute first: a request waiting for the steady window must not hold a burst permit meanwhile.
-            return new Entry(RateLimiter.CreateChained(perMinute, perSecond), perMinute, perSecond);
-        }
-
-        public void Dispose()
-        {
-            Chained.Dispose();
-            PerMinute.Dispose();
-            PerSecond.Dispose();
-        }
+            var quota = new KlaviyoSharedQuota(endpoint.SteadyPerMinute * _scale, _time);
+            return new Entry(new KlaviyoEndpointPacer(quota, _share, endpoint.BurstPerSecond * _scale, _time), quota);
+        })).Value;
     }
+
+    private sealed record Entry(KlaviyoEndpointPacer Pacer, KlaviyoSharedQuota Quota);
 }

@@ -56,7 +56,10 @@ public sealed class PersonalizationOptions
     /// <summary>A clean-up (restore the originals, remove the properties) that could not finish is tried again after this long.</summary>
     public TimeSpan CleanupRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Throughput assumed for estimates before a run has measured its own.</summary>
+    /// <summary>
+    /// Throughput assumed for estimates before a run has measured its own; null (the default) derives it from Klaviyo's
+    /// limit and <c>Klaviyo:RateLimitShare</c> (<see cref="RunEstimate.ExpectedContactsPerSecond"/>).
+    /// </summary>
     [Range(1.0, 1_000_000.0)]
-    public double ExpectedContactsPerSecond { get; set; } = RunEstimate.DefaultExpectedContactsPerSecond;
+    public double? ExpectedContactsPerSecond { get; set; }
 }

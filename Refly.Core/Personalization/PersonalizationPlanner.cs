@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Refly.Core.Campaigns;
 using Refly.Core.Klaviyo;
 
@@ -31,7 +30,7 @@ public sealed class PersonalizationPlanner(
     RunStore runs,
     SendTimeCheck sendTimeCheck,
     TimeProvider time,
-    IOptions<PersonalizationOptions> options,
+    ExpectedThroughput throughput,
     ILogger<PersonalizationPlanner> logger)
 {
     private const int SampleContacts = 3;
@@ -59,7 +58,7 @@ public sealed class PersonalizationPlanner(
         bool? inTime = null;
         if (recipients is { } total)
         {
-            var estimate = RunEstimate.Compute(total, 0, TimeSpan.Zero, options.Value.ExpectedContactsPerSecond, time.GetUtcNow(), campaign.SendTime);
+            var estimate = RunEstimate.Compute(total, 0, TimeSpan.Zero, throughput.ContactsPerSecond, time.GetUtcNow(), campaign.SendTime);
             duration = estimate.Remaining;
             deadline = estimate.Deadline;
             inTime = estimate.FinishesBeforeDeadline;

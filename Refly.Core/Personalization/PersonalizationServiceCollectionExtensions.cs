@@ -25,6 +25,7 @@ public static class PersonalizationServiceCollectionExtensions
         services.AddSingleton<RunCleanup>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<PersonalizationRunService>();
+        services.AddSingleton<ExpectedThroughput>();
         services.AddSingleton<RunQueryService>();
         services.AddSingleton<PersonalizationPlanner>();
         services.AddSingleton<GroupDirectory>();

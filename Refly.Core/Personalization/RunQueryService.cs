@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Refly.Core.Campaigns;
 using Refly.Core.Persistence;
 
@@ -44,7 +43,7 @@ public sealed record RunView(
 public sealed class RunQueryService(
     IDbContextFactory<ReflyDbContext> contextFactory,
     TimeProvider time,
-    IOptions<PersonalizationOptions> options)
+    ExpectedThroughput throughput)
 {
     public async Task<RunView?> GetAsync(Guid runId, CancellationToken cancellationToken)
     {
@@ -107,7 +106,7 @@ public sealed class RunQueryService(
             var now = time.GetUtcNow();
             var elapsed = run.StartedAt is { } started ? now - started : TimeSpan.Zero;
             var estimate = RunEstimate.Compute(total, Math.Min(run.Written + run.Failed, total), elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed,
-                options.Value.ExpectedContactsPerSecond, now, run.SendTime);
+                throughput.ContactsPerSecond, now, run.SendTime);
             rate = estimate.IsMeasured ? estimate.ContactsPerSecond : null;
             eta = estimate.EstimatedCompletion;
             inTime = estimate.FinishesBeforeDeadline;

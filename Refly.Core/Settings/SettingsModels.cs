@@ -54,6 +54,7 @@ public sealed record SettingValue<T>(T Value, bool Saved);
 /// <param name="LlmEndpoint">OpenAI-compatible base URL, or null (api.openai.com).</param>
 /// <param name="LlmModelId">Model id, or null.</param>
 /// <param name="MaskedLlmApiKey">The LLM key masked (never in clear), or null when there is none.</param>
+/// <param name="RateLimitShare">The most of each Klaviyo endpoint's rate limit Refly uses (0.1 to 1.0).</param>
 public sealed record OperationalSettingsView(
     SettingValue<string> TagName,
     SettingValue<TimeSpan> PollInterval,
@@ -61,7 +62,8 @@ public sealed record OperationalSettingsView(
     SettingValue<string> Personalizer,
     SettingValue<string?> LlmEndpoint,
     SettingValue<string?> LlmModelId,
-    SettingValue<string?> MaskedLlmApiKey)
+    SettingValue<string?> MaskedLlmApiKey,
+    SettingValue<double> RateLimitShare)
 {
     /// <summary>Whether the automatic flow's tag or poll interval is saved here (overriding configuration).</summary>
     public bool TriggerSaved => TagName.Saved || PollInterval.Saved;

@@ -17,7 +17,7 @@ namespace Refly.Core.Settings;
 /// Settings saved in the UI. Secrets are encrypted with ASP.NET Core Data Protection before they reach SQLite and
 /// are never logged; the decrypted Klaviyo key stays in memory for <see cref="StoredKlaviyoApiKey"/>, which the
 /// Klaviyo connection reads on every request. The operational settings (<see cref="SettingKeys"/>: tag trigger, sync
-/// interval, personalizer) go to <see cref="RuntimeSettings"/>, which overrides configuration in the options monitors.
+/// interval, personalizer, share of Klaviyo's rate limits) go to <see cref="RuntimeSettings"/>, which overrides configuration in the options monitors.
 /// Call <see cref="LoadAsync"/> once at start (after migrations).
 /// </summary>
 public sealed class SettingsService(
@@ -39,6 +39,7 @@ public sealed class SettingsService(
     private static readonly TriggerSettingsValidator _triggerValidator = new();
     private static readonly CampaignSyncSettingsValidator _syncValidator = new();
     private static readonly PersonalizerSettingsValidator _personalizerValidator = new();
+    private static readonly RateLimitSettingsValidator _rateLimitValidator = new();
     private readonly SemaphoreSlim _saving = new(1, 1);
     private Dictionary<string, string> _operational = new(StringComparer.OrdinalIgnoreCase);
     private readonly IDataProtector _protector = dataProtection.CreateProtector("Refly.Settings.Secrets.v1");
@@ -114,7 +115,7 @@ public sealed class SettingsService(
     }
 
     /// <summary>
-    /// What the tag trigger, the campaign sync and the personalizer use now, and which values are saved here (the others
+    /// What the tag trigger, the campaign sync, the personalizer and the Klaviyo pacing use now, and which values are saved here (the others
     /// come from configuration). The LLM key is only ever masked.
     /// </summary>
     public OperationalSettingsView GetOperationalSettings()
@@ -129,7 +130,8 @@ public sealed class SettingsService(
             new SettingValue<string>(personalizationOptions.CurrentValue.Personalizer, saved.ContainsKey(SettingKeys.Personalizer)),
             new SettingValue<string?>(llm.Endpoint?.ToString(), saved.ContainsKey(SettingKeys.LlmEndpoint)),
             new SettingValue<string?>(llm.ModelId, saved.ContainsKey(SettingKeys.LlmModelId)),
-            new SettingValue<string?>(Mask(llm.ApiKey), saved.ContainsKey(SettingKeys.LlmApiKey)));
+            new SettingValue<string?>(Mask(llm.ApiKey), saved.ContainsKey(SettingKeys.LlmApiKey)),
+            new SettingValue<double>(klaviyoOptions.CurrentValue.RateLimitShare, saved.ContainsKey(SettingKeys.RateLimitShare)));
     }
 
     /// <summary>Saves the tag name (trimmed) and poll interval; the next poll looks for that tag, and the poll is rescheduled.</summary>
@@ -163,6 +165,24 @@ public sealed class SettingsService(
         logger.LogInformation("Campaign sync interval changed in Settings: every {Interval}", interval);
         return SettingsResult.Ok;
     }
+
+    /// <summary>Saves the share of Klaviyo's rate limits; the next Klaviyo request is paced with it, and estimates use it.</summary>
+    public async Task<SettingsResult> SaveRateLimitSettingsAsync(RateLimitSettingsInput input, CancellationToken cancellationToken)
+    {
+        var validation = await _rateLimitValidator.ValidateAsync(input, cancellationToken);
+        if (!validation.IsValid)
+        {
+            return Refused(validation);
+        }
+        ShareInput.TryParse(input.Share, out var share);
+        await SaveAsync(new Dictionary<string, string?> { [SettingKeys.RateLimitShare] = SettingKeys.FormatFraction(share) }, cancellationToken);
+        logger.LogInformation("Share of Klaviyo's rate limits changed in Settings: {Share:P0}", share);
+        return SettingsResult.Ok;
+    }
+
+    /// <summary>Forgets the saved share of Klaviyo's rate limits: configuration applies again.</summary>
+    public Task ResetRateLimitSettingsAsync(CancellationToken cancellationToken) =>
+        ResetAsync([SettingKeys.RateLimitShare], cancellationToken);
 
     /// <summary>
     /// Saves the personalizer choice and the LLM endpoint and model (empty ones fall back to configuration), and the

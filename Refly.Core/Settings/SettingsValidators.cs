@@ -168,3 +168,45 @@ public sealed class PersonalizerSettingsValidator : AbstractValidator<Personaliz
         && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
         && string.IsNullOrEmpty(uri.UserInfo);
 }
+
+/// <summary>What the admin submits for Klaviyo's rate limits.</summary>
+/// <param name="Share">The most of each endpoint's limit Refly uses, as typed: a fraction (<c>0.9</c>) or a percentage (<c>90%</c>).</param>
+public sealed record RateLimitSettingsInput(string? Share);
+
+/// <summary>Parses the share typed in Settings: a fraction such as <c>0.9</c>, or a percentage such as <c>90%</c>.</summary>
+public static class ShareInput
+{
+    /// <summary>Parses <paramref name="text"/> into a fraction (0.9 for "90%"); false when it is not a number.</summary>
+    public static bool TryParse(string? text, out double share)
+    {
+        share = 0;
+        var value = text?.Trim() ?? "";
+        var percent = value.EndsWith('%');
+        if (percent)
+        {
+            value = value[..^1].TrimEnd();
+        }
+        if (!double.TryParse(value, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var number))
+        {
+            return false;
+        }
+        share = percent ? number / 100 : number;
+        return true;
+    }
+
+    /// <summary>How a share is put back into the form (e.g. <c>90%</c>).</summary>
+    public static string Format(double share) => (share * 100).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + "%";
+}
+
+/// <summary>The share of Klaviyo's rate limits: within the bounds <see cref="Klaviyo.KlaviyoOptions"/> accepts at start.</summary>
+public sealed class RateLimitSettingsValidator : AbstractValidator<RateLimitSettingsInput>
+{
+    public RateLimitSettingsValidator() =>
+        RuleFor(input => input.Share)
+            .Cascade(CascadeMode.Stop)
+            .Must(text => ShareInput.TryParse(text, out _))
+                .WithMessage("Share of Klaviyo's rate limits: enter a percentage such as 90% (or a fraction such as 0.9).")
+            .Must(text => ShareInput.TryParse(text, out var share)
+                && share >= Klaviyo.KlaviyoOptions.MinRateLimitShare && share <= Klaviyo.KlaviyoOptions.MaxRateLimitShare)
+                .WithMessage("Share of Klaviyo's rate limits must be between 10% and 100%.");
+}

@@ -15,6 +15,7 @@ public static class SettingKeys
     public const string Personalizer = "Personalization:Personalizer";
     public const string LlmEndpoint = "Personalization:Llm:Endpoint";
     public const string LlmModelId = "Personalization:Llm:ModelId";
+    public const string RateLimitShare = "Klaviyo:RateLimitShare";
 
     /// <summary>Secret: stored encrypted, like the Klaviyo key.</summary>
     public const string LlmApiKey = "Personalization:Llm:ApiKey";
@@ -22,7 +23,7 @@ public static class SettingKeys
     /// <summary>Every key above; rows with other keys (the Klaviyo key) are not operational settings.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        TriggerTagName, TriggerPollInterval, CampaignSyncInterval, Personalizer, LlmEndpoint, LlmModelId, LlmApiKey,
+        TriggerTagName, TriggerPollInterval, CampaignSyncInterval, Personalizer, LlmEndpoint, LlmModelId, LlmApiKey, RateLimitShare,
     };
 
     /// <summary>Keys whose values are encrypted at rest and never shown.</summary>
@@ -33,6 +34,12 @@ public static class SettingKeys
 
     internal static TimeSpan? ParseStoredInterval(string? value) =>
         TimeSpan.TryParseExact(value, "c", CultureInfo.InvariantCulture, out var interval) ? interval : null;
+
+    /// <summary>How fractions are stored (invariant round-trip, e.g. <c>0.75</c>).</summary>
+    internal static string FormatFraction(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    internal static double? ParseStoredFraction(string? value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var fraction) ? fraction : null;
 }
 
 /// <summary>
@@ -62,6 +69,10 @@ internal sealed class StoredSettingsOptionsSetup(RuntimeSettings settings) :
         if (SettingKeys.ParseStoredInterval(settings.Get(SettingKeys.CampaignSyncInterval)) is { } interval)
         {
             options.SyncInterval = interval;
+        }
+        if (SettingKeys.ParseStoredFraction(settings.Get(SettingKeys.RateLimitShare)) is { } share)
+        {
+            options.RateLimitShare = share;
         }
     }
 

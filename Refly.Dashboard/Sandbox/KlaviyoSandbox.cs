@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Refly.Dashboard.Sandbox.Endpoints;
@@ -17,13 +16,11 @@ namespace Refly.Dashboard.Sandbox;
 public sealed class KlaviyoSandbox : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly SandboxRateLimits _rateLimits;
     private int _disposed;
 
-    private KlaviyoSandbox(WebApplication app, SandboxRateLimits rateLimits, SandboxStore store, string apiKey, Uri baseUrl)
+    private KlaviyoSandbox(WebApplication app, SandboxStore store, string apiKey, Uri baseUrl)
     {
         _app = app;
-        _rateLimits = rateLimits;
         Store = store;
         ApiKey = apiKey;
         BaseUrl = baseUrl;
@@ -32,7 +29,7 @@ public sealed class KlaviyoSandbox : IAsyncDisposable
     /// <summary>Scheme, host and port; the client appends /api/....</summary>
     public Uri BaseUrl { get; }
 
-    /// <summary>The private key accepted by this instance, random per start.</summary>
+    /// <summary>The account's first private key, random per start; <see cref="SandboxStore.IssuePrivateKey"/> adds others.</summary>
     public string ApiKey { get; }
 
     public SandboxStore Store { get; }
@@ -44,9 +41,9 @@ public sealed class KlaviyoSandbox : IAsyncDisposable
 
         var store = new SandboxStore(options);
         (options.Seed ?? SandboxSeeds.DemoWith(options.LargeListSize))(store);
-        var apiKey = "pk_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(17)).ToLowerInvariant();
-        var rateLimits = new SandboxRateLimits(options.RateLimitMultiplier);
-        var pipeline = new SandboxPipeline(store, rateLimits, apiKey);
+        var apiKey = store.IssuePrivateKey();
+        var rateLimits = new SandboxRateLimits(options.RateLimitMultiplier, options.RateLimitTimeProvider);
+        var pipeline = new SandboxPipeline(store, rateLimits);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(KlaviyoSandbox).Assembly.GetName().Name });
         // The sandbox is self-contained: the app's appsettings/environment (Urls, Kestrel endpoints, logging) must not leak in.
@@ -74,14 +71,17 @@ public sealed class KlaviyoSandbox : IAsyncDisposable
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
-        return new KlaviyoSandbox(app, rateLimits, store, apiKey, new Uri($"http://127.0.0.1:{port}"));
+        return new KlaviyoSandbox(app, store, apiKey, new Uri($"http://127.0.0.1:{port}"));
     }
 
-    /// <summary>An HttpClient with the headers Klaviyo requires, for tests and tools.</summary>
-    public HttpClient CreateClient(string revision = Spec.SpecCatalog.Revision)
+    /// <summary>
+    /// An HttpClient with the headers Klaviyo requires, for tests and tools; <paramref name="apiKey"/> (default
+    /// <see cref="ApiKey"/>) may be another key of the account, e.g. a neighbouring integration's.
+    /// </summary>
+    public HttpClient CreateClient(string revision = Spec.SpecCatalog.Revision, string? apiKey = null)
     {
         var client = new HttpClient { BaseAddress = BaseUrl };
-        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Klaviyo-API-Key {ApiKey}");
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Klaviyo-API-Key {apiKey ?? ApiKey}");
         client.DefaultRequestHeaders.TryAddWithoutValidation("revision", revision);
         client.DefaultRequestHeaders.TryAddWithoutValidation("accept", KlaviyoErrorWriter.JsonApiMediaType);
         return client;
@@ -96,7 +96,6 @@ public sealed class KlaviyoSandbox : IAsyncDisposable
         }
         await _app.StopAsync();
         await _app.DisposeAsync();
-        _rateLimits.Dispose();
         Store.DisposeTimers();
     }
 }

@@ -29,6 +29,12 @@ public sealed class KlaviyoSandboxOptions
     /// <summary>"Now" for send times, the 15-minute lock and import jobs; tests pass a FakeTimeProvider.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// The clock of the rate-limit windows, apart from <see cref="TimeProvider"/> so that a test can freeze "now" for
+    /// send times without freezing the windows (and a header test can step the windows exactly).
+    /// </summary>
+    public TimeProvider RateLimitTimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>Seed of the profile generator and the fault dice, so runs are reproducible.</summary>
     public int RandomSeed { get; set; } = 20260715;
 

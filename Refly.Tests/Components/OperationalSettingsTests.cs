@@ -93,6 +93,31 @@ public sealed class OperationalSettingsTests : MudTestContext, IAsyncLifetime
     }
 
     [Fact]
+    public void RateLimitShare_OutOfRangeIsRefused_ASavedOneIsShownAndUseConfigurationRemovesIt()
+    {
+        var cut = Render<OperationalSettings>();
+        Assert.Equal("90%", Input(cut, "rate-limit-share-input").GetAttribute("value"));
+        Assert.Contains("From configuration", cut.Find("[data-testid='rate-limit-settings']").TextContent, StringComparison.Ordinal);
+
+        Input(cut, "rate-limit-share-input").Input("150%");
+        Click(cut, "save-rate-limit-settings");
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid='rate-limit-settings'] [data-testid='settings-error']")));
+        Assert.Contains("between 10% and 100%", cut.Find("[data-testid='rate-limit-settings'] [data-testid='settings-error']").TextContent, StringComparison.Ordinal);
+        Assert.False(Settings.GetOperationalSettings().RateLimitShare.Saved);
+
+        Input(cut, "rate-limit-share-input").Input("0.6");
+        Click(cut, "save-rate-limit-settings");
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid='rate-limit-settings'] [data-testid='settings-saved']")));
+        Assert.Equal(0.6, Settings.GetOperationalSettings().RateLimitShare.Value);
+        Assert.Equal("60%", Input(cut, "rate-limit-share-input").GetAttribute("value"));
+        Assert.Contains("Saved here", cut.Find("[data-testid='rate-limit-settings']").TextContent, StringComparison.Ordinal);
+
+        cut.Find("[data-testid='rate-limit-settings']").QuerySelectorAll("button").Single(b => b.TextContent.Contains("Use configuration", StringComparison.Ordinal)).Click();
+        cut.WaitForAssertion(() => Assert.Equal("90%", Input(cut, "rate-limit-share-input").GetAttribute("value")));
+        Assert.False(Settings.GetOperationalSettings().RateLimitShare.Saved);
+    }
+
+    [Fact]
     public void LlmKey_IsSavedButNeverRenderedBack_OnlyItsMask()
     {
         var cut = Render<OperationalSettings>();

@@ -4,6 +4,7 @@ using System.Text;
 using Refly.Bench;
 using Refly.Core.Klaviyo;
 using Refly.Core.Personalization;
+using Refly.Dashboard.Sandbox;
 
 if (args.Length > 0 && args[0] == "sandbox")
 {
@@ -70,6 +71,55 @@ async Task RunScenarioAsync(string name, long size, int latencyMs, double multip
         $"| {name} | {size:N0} | {latencyMs} ms | {limits} | {reported:N0} | {ofCeiling} | {wall.Elapsed.TotalSeconds:0.0} s | {pages:N0} / {imports:N0} / {polls:N0} / {total - pages - imports - polls:N0} | {throttled} ({(total == 0 ? 0 : 100.0 * throttled / total):0.##}%) | {retries} | {sampler.PeakMegabytes:0} MB | {productCpu:0} s / {sandboxCpu:0} s |"));
 }
 
+// Another private-key integration of the account reads list profiles at 30% of get_profiles_for_list's steady limit
+// (its own key, the same quota) from just before the run starts until it ends.
+async Task NeighbourScenarioAsync(long size, double neighbourShare)
+{
+    const int latencyMs = 250;
+    await using var sandbox = await SandboxProcess.StartAsync(new SandboxSettings(1, latencyMs, 2000, [size]), CancellationToken.None);
+    await using var host = await ProductHost.StartAsync(sandbox, 1);
+    var stats = host.Get<KlaviyoClientStats>();
+    var before = stats.Snapshot();
+    var neighbourPerMinute = neighbourShare * KlaviyoEndpoints.GetProfilesForList.SteadyPerMinute;
+    var neighbour = SandboxNeighbour.Start(sandbox.BaseUrl, sandbox.NeighbourApiKey, sandbox.NeighbourListId, neighbourPerMinute);
+    var wall = Stopwatch.StartNew();
+    PersonalizationRun done;
+    try
+    {
+        var run = await host.StartRunAsync(sandbox.CampaignsBySize[size]);
+        done = await host.WaitForAsync(run.Id, r => r.State is RunState.Completed or RunState.Failed, TimeSpan.FromHours(2));
+    }
+    finally
+    {
+        await neighbour.DisposeAsync();
+    }
+    wall.Stop();
+    if (done.State != RunState.Completed || done.Written != size)
+    {
+        throw new InvalidOperationException($"neighbour: run ended {done.State} with {done.Written:N0} of {size:N0} written ({done.Error}).");
+    }
+
+    var seconds = (done.FinishedAt!.Value - done.StartedAt!.Value).TotalSeconds;
+    var rate = done.Written / seconds;
+    var after = stats.Snapshot();
+    long Delta(string key, Func<KlaviyoEndpointStats, long> value) =>
+        (after.TryGetValue(key, out var a) ? value(a) : 0) - (before.TryGetValue(key, out var b) ? value(b) : 0);
+    var pages = Delta("get_profiles_for_list", s => s.RequestsSent);
+    var total = after.Values.Sum(v => v.RequestsSent) - before.Values.Sum(v => v.RequestsSent);
+    var throttled = after.Values.Sum(v => v.RateLimited) - before.Values.Sum(v => v.RateLimited);
+    var minutes = wall.Elapsed.TotalMinutes;
+    Line("");
+    Line(string.Create(CultureInfo.InvariantCulture,
+        $"Shared quota: a {size:N0}-contact run ({latencyMs} ms latency, Klaviyo's limits, Klaviyo:RateLimitShare {KlaviyoOptions.DefaultRateLimitShare}) while another integration of the account (its own private key) reads list profiles at {neighbourShare:P0} of the steady limit ({neighbourPerMinute:0} requests a minute, pages of 100):"));
+    Line("");
+    Line("| client | list-profile requests a minute | of the steady limit | contacts/s | requests | 429s | wall time |");
+    Line("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    Line(string.Create(CultureInfo.InvariantCulture,
+        $"| Refly | {pages / seconds * 60:0} | {pages / seconds * 60 / KlaviyoEndpoints.GetProfilesForList.SteadyPerMinute:P0} | {rate:N0} ({rate / CeilingPerSecond:P0} of the ceiling) | {total:N0} | {throttled} ({(total == 0 ? 0 : 100.0 * throttled / total):0.##}%) | {seconds:0.0} s (run) |"));
+    Line(string.Create(CultureInfo.InvariantCulture,
+        $"| neighbour | {neighbour.Requests / minutes:0} | {neighbour.Requests / minutes / KlaviyoEndpoints.GetProfilesForList.SteadyPerMinute:P0} | {(neighbour.Requests - neighbour.Throttled - neighbour.Failed) * 100 / wall.Elapsed.TotalSeconds:N0} (profiles read) | {neighbour.Requests:N0} | {neighbour.Throttled} ({(neighbour.Requests == 0 ? 0 : 100.0 * neighbour.Throttled / neighbour.Requests):0.##}%) | {wall.Elapsed.TotalSeconds:0.0} s |"));
+}
+
 async Task CancelScenarioAsync(int repetitions)
 {
     const long size = 200_000;
@@ -117,7 +167,7 @@ else if (quick)
 }
 else
 {
-    // --only small,large,1m,pipeline,x10,cancel,fanout runs a subset.
+    // --only small,large,1m,pipeline,x10,neighbour,cancel,fanout runs a subset.
     if (Selected("small"))
     {
         await RunScenarioAsync("small", 10_000, 250, 1, 2000, converted: false);
@@ -137,6 +187,10 @@ else
     if (Selected("x10"))
     {
         await RunScenarioAsync("large, limits x10", 200_000, 250, 10, 2000, converted: false, readConcurrency: 24);
+    }
+    if (Selected("neighbour"))
+    {
+        await NeighbourScenarioAsync(200_000, 0.3);
     }
     if (Selected("cancel"))
     {

@@ -12,17 +12,25 @@ internal sealed class SandboxProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private SandboxProcess(Process process, Uri baseUrl, string apiKey, IReadOnlyDictionary<long, string> campaigns)
+    private SandboxProcess(Process process, Uri baseUrl, string apiKey, IReadOnlyDictionary<long, string> campaigns, string neighbourKey, string neighbourListId)
     {
         _process = process;
         BaseUrl = baseUrl;
         ApiKey = apiKey;
         CampaignsBySize = campaigns;
+        NeighbourApiKey = neighbourKey;
+        NeighbourListId = neighbourListId;
     }
 
     public Uri BaseUrl { get; }
 
     public string ApiKey { get; }
+
+    /// <summary>A second private key of the same account, for another integration that shares its rate limits.</summary>
+    public string NeighbourApiKey { get; }
+
+    /// <summary>A list of the account that the other integration reads.</summary>
+    public string NeighbourListId { get; }
 
     /// <summary>Campaign id per audience size (one Draft campaign with one message and one list each).</summary>
     public IReadOnlyDictionary<long, string> CampaignsBySize { get; }
@@ -56,6 +64,7 @@ internal sealed class SandboxProcess : IAsyncDisposable
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the sandbox process.");
         var campaigns = new Dictionary<long, string>();
+        var neighbour = ("", "");
         while (await process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
         {
             var parts = line.Split(' ');
@@ -63,9 +72,13 @@ internal sealed class SandboxProcess : IAsyncDisposable
             {
                 campaigns[long.Parse(parts[1])] = parts[2];
             }
+            else if (parts[0] == "NEIGHBOUR")
+            {
+                neighbour = (parts[1], parts[2]);
+            }
             else if (parts[0] == "READY")
             {
-                return new SandboxProcess(process, new Uri(parts[1]), parts[2], campaigns);
+                return new SandboxProcess(process, new Uri(parts[1]), parts[2], campaigns, neighbour.Item1, neighbour.Item2);
             }
         }
         throw new InvalidOperationException("The sandbox process ended before it was ready.");
@@ -76,6 +89,7 @@ internal sealed class SandboxProcess : IAsyncDisposable
     {
         var settings = SandboxSettings.Parse(args);
         var campaigns = new Dictionary<long, string>();
+        var neighboursList = "";
         await using var sandbox = await KlaviyoSandbox.StartAsync(new KlaviyoSandboxOptions
         {
             RateLimitMultiplier = settings.Multiplier,
@@ -91,8 +105,11 @@ internal sealed class SandboxProcess : IAsyncDisposable
                         [list.Id]);
                     campaigns[size] = campaign.Id;
                 }
+                // Generated on demand, never materialized: costs nothing unless a neighbour reads it.
+                neighboursList = store.AddList("The neighbour's list", 100_000).Id;
             },
         });
+        Console.WriteLine($"NEIGHBOUR {sandbox.Store.IssuePrivateKey()} {neighboursList}");
         foreach (var (size, id) in campaigns)
         {
             Console.WriteLine($"CAMPAIGN {size} {id}");

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Refly.Dashboard.Sandbox.JsonApi;
@@ -12,14 +10,23 @@ namespace Refly.Dashboard.Sandbox.Http;
 /// <summary>
 /// Everything Klaviyo checks before an operation runs, in Klaviyo's order: the path and method, the key, the
 /// revision, the rate limit, then the query and body against the spec. Latency is a Task.Delay outside any lock
-/// so concurrent requests overlap.
+/// so concurrent requests overlap. Every answer to a request the rate limit let through (success or error) carries
+/// <c>RateLimit-Limit</c>, <c>RateLimit-Remaining</c> and <c>RateLimit-Reset</c> for the steady window, as Klaviyo's
+/// answers do; a 429 carries only Retry-After.
 /// </summary>
-public sealed partial class SandboxPipeline(SandboxStore store, SandboxRateLimits rateLimits, string apiKey)
+public sealed partial class SandboxPipeline(SandboxStore store, SandboxRateLimits rateLimits)
 {
     /// <summary>Klaviyo's limit for a bulk import payload.</summary>
     public const int MaxBodyBytes = 5 * 1024 * 1024;
 
-    private readonly byte[] _apiKey = Encoding.UTF8.GetBytes(apiKey);
+    /// <summary>Header names of Klaviyo's rate-limit state (its documentation spells them this way).</summary>
+    public const string LimitHeader = "RateLimit-Limit";
+
+    /// <inheritdoc cref="LimitHeader"/>
+    public const string RemainingHeader = "RateLimit-Remaining";
+
+    /// <inheritdoc cref="LimitHeader"/>
+    public const string ResetHeader = "RateLimit-Reset";
 
     public async Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
@@ -64,13 +71,20 @@ public sealed partial class SandboxPipeline(SandboxStore store, SandboxRateLimit
         await store.WaitWhileHeldAsync(operation.OperationId, http.RequestAborted);
 
         var query = ReadQuery(http, operation);
-        if (rateLimits.TryAcquire(operation, query) is { } retryAfter)
+        var decision = rateLimits.TryAcquire(operation, query);
+        if (!decision.Allowed)
         {
             store.Counters.Throttle(operation.OperationId);
+            var retryAfter = decision.RetryAfterSeconds;
             throw new KlaviyoApiException(429, "throttled", "Request was throttled.",
                 $"Request was throttled. Expected available in {retryAfter} second{(retryAfter == 1 ? "" : "s")}.")
             { RetryAfterSeconds = retryAfter };
         }
+        // Set now, before anything can fail: every non-429 answer from here on (400, 404, 503 included) carries them.
+        var headers = http.Response.Headers;
+        headers[LimitHeader] = decision.Limit.ToString(CultureInfo.InvariantCulture);
+        headers[RemainingHeader] = decision.Remaining.ToString(CultureInfo.InvariantCulture);
+        headers[ResetHeader] = decision.ResetSeconds.ToString(CultureInfo.InvariantCulture);
         if (store.RollFault())
         {
             store.Counters.Fault();
@@ -92,8 +106,7 @@ public sealed partial class SandboxPipeline(SandboxStore store, SandboxRateLimit
             throw new KlaviyoApiException(401, "not_authenticated", "Authentication credentials were not provided.",
                 "Missing or invalid authorization scheme. Please use Klaviyo-API-Key.");
         }
-        var key = Encoding.UTF8.GetBytes(header[scheme.Length..].Trim());
-        if (!CryptographicOperations.FixedTimeEquals(key, _apiKey))
+        if (!store.IsPrivateKey(header[scheme.Length..].Trim()))
         {
             throw new KlaviyoApiException(401, "authentication_failed", "Incorrect authentication credentials.", "Incorrect authentication credentials.");
         }

@@ -1,39 +1,39 @@
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 using Refly.Dashboard.Sandbox.Spec;
 
 namespace Refly.Dashboard.Sandbox.Http;
 
-/// <summary>
-/// Klaviyo's per-account, per-operation limits: a burst window per second and a steady sliding window per minute,
-/// both scaled by RateLimitMultiplier. Limits that the spec ties to a parameter value get their own buckets.
-/// </summary>
-public sealed class SandboxRateLimits(double multiplier) : IDisposable
-{
-    private readonly ConcurrentDictionary<string, (RateLimiter Burst, RateLimiter Steady)> _limiters = new(StringComparer.Ordinal);
+/// <summary>What the rate limit decided for one request.</summary>
+/// <param name="Allowed">False: answer 429 with <paramref name="RetryAfterSeconds"/>.</param>
+/// <param name="Limit">The steady (per-minute) limit of the operation's bucket: <c>RateLimit-Limit</c>.</param>
+/// <param name="Remaining">Requests left in the current steady window after this one: <c>RateLimit-Remaining</c>.</param>
+/// <param name="ResetSeconds">Whole seconds (rounded up) until the steady window resets: <c>RateLimit-Reset</c>.</param>
+/// <param name="RetryAfterSeconds">When refused: whole seconds (at least 1) until the exhausted window resets.</param>
+public readonly record struct RateLimitDecision(bool Allowed, int Limit, int Remaining, int ResetSeconds, int RetryAfterSeconds);
 
-    /// <summary>Null when allowed, else the seconds to wait.</summary>
-    public int? TryAcquire(SpecOperation operation, IReadOnlyDictionary<string, string> query)
+/// <summary>
+/// Klaviyo's per-account, per-operation limits as its documentation describes them: a fixed-window algorithm with two
+/// windows, burst (1 second) and steady (1 minute), both scaled by RateLimitMultiplier. The sandbox is one account, so
+/// every private key it has issued counts against the same buckets (Klaviyo: "private key integrations share the same
+/// rate limit quota per account"). Limits that the spec ties to a parameter value get their own buckets. A refused
+/// request does not count. Windows are aligned to the clock's whole seconds and minutes; clients are told where they
+/// stand by the headers, never by the alignment.
+/// </summary>
+public sealed class SandboxRateLimits(double multiplier, TimeProvider clock)
+{
+    private static readonly long _burstWindowTicks = TimeSpan.TicksPerSecond;
+    private static readonly long _steadyWindowTicks = TimeSpan.TicksPerMinute;
+    private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+
+    /// <summary>Counts the request against its operation's bucket, unless a window is exhausted.</summary>
+    public RateLimitDecision TryAcquire(SpecOperation operation, IReadOnlyDictionary<string, string> query)
     {
         var (key, limit) = Select(operation, query);
-        var (burst, steady) = _limiters.GetOrAdd(key, _ => Create(limit));
-        using var burstLease = burst.AttemptAcquire();
-        if (!burstLease.IsAcquired)
-        {
-            return RetryAfter(burstLease, 1);
-        }
-        using var steadyLease = steady.AttemptAcquire();
-        return steadyLease.IsAcquired ? null : RetryAfter(steadyLease, 60);
+        var bucket = _buckets.GetOrAdd(key, _ => new Bucket(Scale(limit.PerSecond), Scale(limit.PerMinute)));
+        return bucket.TryAcquire(clock.GetUtcNow().UtcTicks);
     }
 
-    public void Dispose()
-    {
-        foreach (var (burst, steady) in _limiters.Values)
-        {
-            burst.Dispose();
-            steady.Dispose();
-        }
-    }
+    private int Scale(int permits) => (int)Math.Clamp(Math.Ceiling(permits * multiplier), 1, int.MaxValue / 2);
 
     private static (string Key, RateLimit Limit) Select(SpecOperation operation, IReadOnlyDictionary<string, string> query)
     {
@@ -48,22 +48,45 @@ public sealed class SandboxRateLimits(double multiplier) : IDisposable
         return (operation.OperationId, operation.RateLimit);
     }
 
-    private (RateLimiter, RateLimiter) Create(RateLimit limit)
+    private sealed class Bucket(int burstLimit, int steadyLimit)
     {
-        int Scale(int permits) => (int)Math.Clamp(Math.Ceiling(permits * multiplier), 1, int.MaxValue / 2);
-        return (
-            new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = Scale(limit.PerSecond), Window = TimeSpan.FromSeconds(1), QueueLimit = 0, AutoReplenishment = true,
-            }),
-            new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
-            {
-                PermitLimit = Scale(limit.PerMinute), Window = TimeSpan.FromMinutes(1), SegmentsPerWindow = 12, QueueLimit = 0, AutoReplenishment = true,
-            }));
-    }
+        private readonly Lock _gate = new();
+        private long _burstWindow = long.MinValue;
+        private int _burstCount;
+        private long _steadyWindow = long.MinValue;
+        private int _steadyCount;
 
-    private static int RetryAfter(RateLimitLease lease, int fallbackSeconds) =>
-        lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
-            ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
-            : fallbackSeconds;
+        public RateLimitDecision TryAcquire(long nowTicks)
+        {
+            var burstWindow = nowTicks / _burstWindowTicks;
+            var steadyWindow = nowTicks / _steadyWindowTicks;
+            var steadyReset = SecondsUntil((steadyWindow + 1) * _steadyWindowTicks, nowTicks);
+            lock (_gate)
+            {
+                if (burstWindow != _burstWindow)
+                {
+                    (_burstWindow, _burstCount) = (burstWindow, 0);
+                }
+                if (steadyWindow != _steadyWindow)
+                {
+                    (_steadyWindow, _steadyCount) = (steadyWindow, 0);
+                }
+                if (_steadyCount >= steadyLimit)
+                {
+                    return new RateLimitDecision(false, steadyLimit, 0, steadyReset, steadyReset);
+                }
+                if (_burstCount >= burstLimit)
+                {
+                    return new RateLimitDecision(false, steadyLimit, steadyLimit - _steadyCount, steadyReset,
+                        SecondsUntil((burstWindow + 1) * _burstWindowTicks, nowTicks));
+                }
+                _burstCount++;
+                _steadyCount++;
+                return new RateLimitDecision(true, steadyLimit, steadyLimit - _steadyCount, steadyReset, 0);
+            }
+        }
+
+        private static int SecondsUntil(long endTicks, long nowTicks) =>
+            Math.Max(1, (int)Math.Ceiling((endTicks - nowTicks) / (double)TimeSpan.TicksPerSecond));
+    }
 }

@@ -63,6 +63,34 @@ public sealed class RuntimeSettingsTests
     }
 
     [Fact]
+    public async Task SavedRateLimitShare_PacesTheNextKlaviyoRequestsAndTheEstimate_AndSurvivesARestart()
+    {
+        await using var host = await CoreTestHost.StartAsync(withSettings: true);
+        var settings = host.Get<SettingsService>();
+        Assert.Equal(KlaviyoOptions.DefaultRateLimitShare, settings.GetOperationalSettings().RateLimitShare.Value);
+        Assert.Equal(RunEstimate.ExpectedContactsPerSecond(0.9), host.Get<ExpectedThroughput>().ContactsPerSecond);
+
+        Assert.False((await settings.SaveRateLimitSettingsAsync(new RateLimitSettingsInput("5%"), _none)).Succeeded);
+        Assert.True((await settings.SaveRateLimitSettingsAsync(new RateLimitSettingsInput("50%"), _none)).Succeeded);
+
+        // No restart: the pacer of an endpoint takes half of its limit (less the margin), and estimates assume it.
+        (await host.Get<KlaviyoRateLimiters>().AcquireAsync(KlaviyoEndpoints.GetTemplate, _none)).Dispose();
+        var pacing = host.Get<KlaviyoRateLimiters>().PacingState(KlaviyoEndpoints.GetTemplate.Key)!;
+        Assert.Equal(0.5 * 750 * (1 - KlaviyoSharedQuota.Margin), pacing.AllowedPerMinute, 6);
+        Assert.Equal(RunEstimate.ExpectedContactsPerSecond(0.5), host.Get<ExpectedThroughput>().ContactsPerSecond);
+        var view = settings.GetOperationalSettings().RateLimitShare;
+        Assert.True(view.Saved);
+        Assert.Equal(0.5, view.Value);
+
+        await host.RestartAsync();
+        Assert.Equal(0.5, host.Get<IOptionsMonitor<KlaviyoOptions>>().CurrentValue.RateLimitShare);
+
+        await host.Get<SettingsService>().ResetRateLimitSettingsAsync(_none);
+        Assert.Equal(KlaviyoOptions.DefaultRateLimitShare, host.Get<IOptionsMonitor<KlaviyoOptions>>().CurrentValue.RateLimitShare);
+        Assert.False(host.Get<SettingsService>().GetOperationalSettings().RateLimitShare.Saved);
+    }
+
+    [Fact]
     public async Task SavedIntervals_RescheduleTheQuartzTriggers_AndRemovingThemRestoresConfiguration()
     {
         await using var host = await CoreTestHost.StartAsync(withSettings: true);

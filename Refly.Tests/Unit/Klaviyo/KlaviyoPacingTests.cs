@@ -56,6 +56,55 @@ public sealed class KlaviyoPacingTests
     }
 
     [Fact]
+    public async Task Answers_RateLimitHeadersShowingOthersUsage_SlowThatEndpointOnly()
+    {
+        // Klaviyo says 300 of the window's 750 are used with 30 s left: 299 by others (one is this request), 10 a second.
+        using var host = new KlaviyoTestHost((_, _) =>
+        {
+            var response = new HttpResponseMessage(HttpStatusCode.OK);
+            response.Headers.Add("RateLimit-Limit", "750");
+            response.Headers.Add("RateLimit-Remaining", "450");
+            response.Headers.Add("RateLimit-Reset", "30");
+            return response;
+        });
+        var http = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient(KlaviyoServiceCollectionExtensions.HttpClientName);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{KlaviyoTestHost.BaseUrl}/api/lists/L1/profiles");
+        request.Options.Set(KlaviyoEndpoint.OptionKey, KlaviyoEndpoints.GetProfilesForList);
+
+        (await http.SendAsync(request)).Dispose();
+
+        var limiters = host.Services.GetRequiredService<KlaviyoRateLimiters>();
+        var state = limiters.PacingState(KlaviyoEndpoints.GetProfilesForList.Key)!;
+        Assert.Equal(750, state.LimitPerMinute);
+        Assert.InRange(state.OthersPerMinute, 590, 598.1);
+        // 0.9 x 98% of 750 is 661.5 a minute; the others take about 598 of it.
+        Assert.InRange(state.AllowedPerMinute, 63, 72);
+        Assert.Null(limiters.PacingState(KlaviyoEndpoints.GetTemplate.Key));
+    }
+
+    [Theory]
+    [InlineData("750", "120", "42", true, 750, 120, 42)]
+    [InlineData("750, 750;w=60", "120", "42", true, 750, 120, 42)]
+    [InlineData("750", "900", "42", true, 750, 750, 42)]
+    [InlineData("750", null, "42", false, 0, 0, 0)]
+    [InlineData("many", "120", "42", false, 0, 0, 0)]
+    [InlineData("0", "0", "42", false, 0, 0, 0)]
+    public void RateLimitHeaders_AreReadAsKlaviyoSendsThem(string? limit, string? remaining, string? reset, bool read, int expectedLimit, int expectedRemaining, int expectedReset)
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.OK);
+        foreach (var (name, value) in new[] { ("RateLimit-Limit", limit), ("RateLimit-Remaining", remaining), ("RateLimit-Reset", reset) })
+        {
+            if (value is not null)
+            {
+                response.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        Assert.Equal(read, KlaviyoRateLimitState.TryRead(response, out var state));
+        Assert.Equal((expectedLimit, expectedRemaining, expectedReset), (state.Limit, state.Remaining, state.ResetSeconds));
+    }
+
+    [Fact]
     public async Task Waiters_AreServedFirstInFirstOut()
     {
         using var limiters = new KlaviyoRateLimiters();

@@ -47,6 +47,31 @@ public sealed partial class KlaviyoRegistrationTests
         Assert.Contains("Klaviyo:BaseUrl", ex.Message);
     }
 
+    [Theory]
+    [InlineData("0.05")]
+    [InlineData("1.5")]
+    [InlineData("0")]
+    [InlineData("NaN")]
+    public void Options_WithRateLimitShareOutOfRange_FailValidation(string share)
+    {
+        using var host = new KlaviyoTestHost((_, _) => new HttpResponseMessage(), new Dictionary<string, string?> { ["Klaviyo:RateLimitShare"] = share });
+
+        var ex = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<KlaviyoOptions>>().Value);
+        Assert.Contains("Klaviyo:RateLimitShare must be between 0.1 and 1", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(null, 0.9)]
+    [InlineData("0.1", 0.1)]
+    [InlineData("1.0", 1.0)]
+    public void Options_RateLimitShare_DefaultsToNinetyPercentAndAcceptsTheBounds(string? share, double expected)
+    {
+        var settings = share is null ? null : new Dictionary<string, string?> { ["Klaviyo:RateLimitShare"] = share };
+        using var host = new KlaviyoTestHost((_, _) => new HttpResponseMessage(), settings);
+
+        Assert.Equal(expected, host.Services.GetRequiredService<IOptions<KlaviyoOptions>>().Value.RateLimitShare);
+    }
+
     [Fact]
     public void AddKlaviyo_RegistersTheClientAndSingletons_AndKeepsACustomConnection()
     {

@@ -14,7 +14,7 @@ public sealed class PersonalizerRegistrationTests
         using var provider = Build([]);
 
         Assert.IsType<RuleBasedPersonalizer>(provider.GetRequiredService<IPersonalizer>());
-        Assert.Equal(1_200, provider.GetRequiredService<IOptions<PersonalizationOptions>>().Value.ExpectedContactsPerSecond);
+        Assert.Null(provider.GetRequiredService<IOptions<PersonalizationOptions>>().Value.ExpectedContactsPerSecond);
         Assert.NotNull(provider.GetRequiredService<SendTimeCheck>());
     }
 

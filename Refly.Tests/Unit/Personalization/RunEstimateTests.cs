@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Refly.Core.Klaviyo;
 using Refly.Core.Personalization;
 
 namespace Refly.Tests.Unit.Personalization;
@@ -18,6 +20,31 @@ public sealed class RunEstimateTests
         Assert.Equal(_now.AddSeconds(100), e.EstimatedCompletion);
         Assert.Equal(_now.AddMinutes(45), e.Deadline);
         Assert.True(e.FinishesBeforeDeadline);
+    }
+
+    [Theory]
+    [InlineData(0.9, 1, 1_058.4)]
+    [InlineData(1.0, 1, 1_176)]
+    [InlineData(0.5, 1, 588)]
+    [InlineData(0.1, 1, 117.6)]
+    [InlineData(0.9, 2, 2_116.8)]
+    public void ExpectedThroughput_IsTheShareOfTheAudienceReadCeiling(double share, double scale, double contactsPerSecond) =>
+        // 750 pages of 100 a minute = 1,250 contacts a second, times the share, the 2% pacing margin and 96% end to end.
+        Assert.Equal(contactsPerSecond, RunEstimate.ExpectedContactsPerSecond(share, scale), 6);
+
+    [Theory]
+    [InlineData(0.9, null, 1_058.4)]
+    [InlineData(0.5, null, 588)]
+    [InlineData(0.5, 500.0, 500)]
+    public void ExpectedThroughput_ConfiguredRateWins_ElseTheShareInUse(double share, double? configured, double expected)
+    {
+        using var provider = new ServiceCollection()
+            .AddSingleton<ExpectedThroughput>()
+            .Configure<KlaviyoOptions>(o => o.RateLimitShare = share)
+            .Configure<PersonalizationOptions>(o => o.ExpectedContactsPerSecond = configured)
+            .BuildServiceProvider();
+
+        Assert.Equal(expected, provider.GetRequiredService<ExpectedThroughput>().ContactsPerSecond, 6);
     }
 
     [Fact]

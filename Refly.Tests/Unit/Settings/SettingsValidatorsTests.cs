@@ -7,6 +7,32 @@ public sealed class SettingsValidatorsTests
     private readonly TriggerSettingsValidator _triggers = new();
     private readonly CampaignSyncSettingsValidator _sync = new();
     private readonly PersonalizerSettingsValidator _personalizer = new();
+    private readonly RateLimitSettingsValidator _rateLimits = new();
+
+    [Theory]
+    [InlineData("90%", 0.9)]
+    [InlineData(" 10 % ", 0.1)]
+    [InlineData("100%", 1.0)]
+    [InlineData("0.75", 0.75)]
+    [InlineData("1", 1.0)]
+    public void RateLimitShare_PercentOrFraction_IsAccepted(string text, double share)
+    {
+        Assert.True(_rateLimits.Validate(new RateLimitSettingsInput(text)).IsValid);
+        Assert.True(ShareInput.TryParse(text, out var parsed));
+        Assert.Equal(share, parsed, 9);
+    }
+
+    [Theory]
+    [InlineData("5%", "between 10% and 100%")]
+    [InlineData("0.05", "between 10% and 100%")]
+    [InlineData("150%", "between 10% and 100%")]
+    [InlineData("1.5", "between 10% and 100%")]
+    [InlineData("ninety", "enter a percentage")]
+    [InlineData("", "enter a percentage")]
+    [InlineData(null, "enter a percentage")]
+    [InlineData("-0.5", "enter a percentage")]
+    public void RateLimitShare_OutOfRangeOrNotANumber_IsRefusedWithReason(string? text, string reason) =>
+        AssertRefused(_rateLimits.Validate(new RateLimitSettingsInput(text)), reason);
 
     [Theory]
     [InlineData("Refly: Personalize", "00:01:00")]
