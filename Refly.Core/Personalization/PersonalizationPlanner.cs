@@ -38,7 +38,7 @@ public sealed class PersonalizationPlanner(
 
     public async Task<PersonalizationPlan> PlanAsync(Campaign campaign, CancellationToken cancellationToken)
     {
-        var check = sendTimeCheck.Check(campaign.SendTime);
+        var check = sendTimeCheck.Check(campaign.Status, campaign.SendTime);
         var originals = await OriginalContentAsync(campaign, cancellationToken);
         long? recipients = null;
         var samples = new List<SamplePreview>();
@@ -59,7 +59,8 @@ public sealed class PersonalizationPlanner(
         bool? inTime = null;
         if (recipients is { } total)
         {
-            var estimate = RunEstimate.Compute(total, 0, TimeSpan.Zero, options.Value.ExpectedContactsPerSecond, time.GetUtcNow(), campaign.SendTime);
+            var estimate = RunEstimate.Compute(total, 0, TimeSpan.Zero, options.Value.ExpectedContactsPerSecond, time.GetUtcNow(),
+                SendTimeCheck.DeadlineOf(campaign.Status, campaign.SendTime));
             duration = estimate.Remaining;
             deadline = estimate.Deadline;
             inTime = estimate.FinishesBeforeDeadline;
