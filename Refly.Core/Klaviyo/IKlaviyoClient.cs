@@ -11,6 +11,12 @@ public interface IKlaviyoClient
     /// <summary>GET /api/accounts: the account the key belongs to (used by "Test connection").</summary>
     Task<KlaviyoAccount> GetAccountAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The account that <paramref name="connection"/> (a base URL and key other than the one in use) opens: checks a key
+    /// before it is saved. Throws like every call (<see cref="KlaviyoAuthenticationException"/> for a rejected key).
+    /// </summary>
+    Task<KlaviyoAccount> GetAccountAsync(IKlaviyoConnection connection, CancellationToken cancellationToken);
+
     // ---- Campaigns ----
     /// <summary>GET /api/campaigns with the email channel filter, including messages and tags, every page.</summary>
     IAsyncEnumerable<KlaviyoCampaign> GetEmailCampaignsAsync(CancellationToken cancellationToken);

@@ -24,3 +24,10 @@ public sealed class OptionsKlaviyoConnection(IOptionsMonitor<KlaviyoOptions> opt
     /// <inheritdoc />
     public string ApiKey => options.CurrentValue.ApiKey;
 }
+
+/// <summary>A fixed base URL and key, e.g. a key typed in Settings that is checked before it is saved.</summary>
+public sealed record KlaviyoCredentials(Uri BaseUrl, string ApiKey) : IKlaviyoConnection
+{
+    /// <summary>Never the key: records print their members.</summary>
+    public override string ToString() => $"KlaviyoCredentials {{ BaseUrl = {BaseUrl} }}";
+}

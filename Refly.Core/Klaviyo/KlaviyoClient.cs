@@ -55,9 +55,14 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
     // ---- Accounts ----
 
     /// <inheritdoc />
-    public async Task<KlaviyoAccount> GetAccountAsync(CancellationToken cancellationToken)
+    public Task<KlaviyoAccount> GetAccountAsync(CancellationToken cancellationToken) => GetAccountAsync(_connection, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<KlaviyoAccount> GetAccountAsync(IKlaviyoConnection connection, CancellationToken cancellationToken)
     {
-        using var doc = await GetRequiredAsync(KlaviyoEndpoints.GetAccounts, "/api/accounts", cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(connection);
+        using var doc = await SendAsync(connection, KlaviyoEndpoints.GetAccounts, HttpMethod.Get, "/api/accounts", body: null, nullOnNotFound: false, cancellationToken).ConfigureAwait(false)
+            ?? throw new KlaviyoResponseException($"the answer to {KlaviyoEndpoints.GetAccounts.Key} has no body.");
         var data = JsonApi.RequireArray(doc.RootElement, "data", "document");
         if (data.GetArrayLength() == 0)
         {
@@ -841,13 +846,17 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
     /// Sends one request through the handler chain. Returns the parsed body, or null for an empty body or (when
     /// <paramref name="nullOnNotFound"/>) a 404; throws the matching <see cref="KlaviyoException"/> otherwise.
     /// </summary>
+    private Task<JsonDocument?> SendAsync(
+        KlaviyoEndpoint endpoint, HttpMethod method, string pathAndQuery, byte[]? body, bool nullOnNotFound, CancellationToken cancellationToken) =>
+        SendAsync(_connection, endpoint, method, pathAndQuery, body, nullOnNotFound, cancellationToken);
+
     private async Task<JsonDocument?> SendAsync(
-        KlaviyoEndpoint endpoint, HttpMethod method, string pathAndQuery, byte[]? body, bool nullOnNotFound, CancellationToken cancellationToken)
+        IKlaviyoConnection connection, KlaviyoEndpoint endpoint, HttpMethod method, string pathAndQuery, byte[]? body, bool nullOnNotFound, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, BuildUri(pathAndQuery));
+        using var request = new HttpRequestMessage(method, BuildUri(connection, pathAndQuery));
 
         // Read per request: the key and base URL can change at run time (Settings page, demo mode).
-        request.Headers.TryAddWithoutValidation("Authorization", "Klaviyo-API-Key " + _connection.ApiKey);
+        request.Headers.TryAddWithoutValidation("Authorization", "Klaviyo-API-Key " + connection.ApiKey);
         request.Headers.TryAddWithoutValidation("revision", _options.CurrentValue.Revision);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(JsonApiMediaType));
         if (body is not null)
@@ -873,6 +882,10 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
             throw new KlaviyoServerException(
                 $"Klaviyo did not answer {endpoint.Key} in time; Refly retried for {KlaviyoDuration.Format(_time.GetElapsedTime(started))} and gave up.", null, [], ex);
         }
+        catch (HttpRequestException ex) when (KlaviyoUnreachableException.IsConnectFailure(ex))
+        {
+            throw new KlaviyoUnreachableException(request.RequestUri!.Authority, KlaviyoUnreachableException.Describe(ex), ex);
+        }
         catch (HttpRequestException ex)
         {
             throw new KlaviyoServerException(
@@ -896,10 +909,10 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
         }
     }
 
-    private Uri BuildUri(string pathAndQuery)
+    private static Uri BuildUri(IKlaviyoConnection connection, string pathAndQuery)
     {
         // Keep any path prefix of the base URL (e.g. a reverse proxy's /klaviyo): new Uri(base, "/api/...") would drop it.
-        var baseUrl = _connection.BaseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        var baseUrl = connection.BaseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
         return new Uri(baseUrl + pathAndQuery, UriKind.Absolute);
     }
 

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
 
 namespace Refly.Core.Klaviyo;
 
@@ -61,4 +63,41 @@ public sealed class KlaviyoResponseException(string problem, Exception? innerExc
 
     /// <summary>What was wrong with the answer, e.g. "document has no 'data'."</summary>
     public string Problem { get; } = problem;
+}
+
+/// <summary>
+/// No connection to Klaviyo could be made at all (connection refused, host unreachable, name not resolved): nothing
+/// answered, so the base URL, the network or a firewall is wrong. Retried only briefly (see
+/// <see cref="KlaviyoServiceCollectionExtensions.ConnectFailureRetryAttempts"/>): unlike a timeout or a 5xx, waiting
+/// minutes rarely helps, and the marketer should hear it within seconds.
+/// </summary>
+public sealed class KlaviyoUnreachableException(string host, string what, Exception innerException)
+    : KlaviyoException(
+        $"Refly could not reach Klaviyo at {host} ({what}). Check the Klaviyo connection in Settings (API base URL, network, firewall), then try again.",
+        null, null, innerException)
+{
+    /// <summary>The host (and port) Refly tried to reach.</summary>
+    public string Host { get; } = host;
+
+    /// <summary>Whether <paramref name="exception"/> says no connection could be made (as opposed to a broken or slow one).</summary>
+    public static bool IsConnectFailure(Exception? exception) =>
+        exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
+
+    /// <summary>The cause of a connect failure in a marketer's words ("the connection was refused").</summary>
+    public static string Describe(HttpRequestException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        if (exception.HttpRequestError == HttpRequestError.NameResolutionError)
+        {
+            return "its host name could not be resolved";
+        }
+        return (exception.InnerException as SocketException)?.SocketErrorCode switch
+        {
+            SocketError.ConnectionRefused => "the connection was refused",
+            SocketError.HostUnreachable or SocketError.HostNotFound => "the host is unreachable",
+            SocketError.NetworkUnreachable or SocketError.NetworkDown => "the network is unreachable",
+            SocketError.TimedOut => "the connection timed out",
+            _ => "no connection could be made: " + exception.Message,
+        };
+    }
 }

@@ -106,7 +106,8 @@ public static partial class KlaviyoServiceCollectionExtensions
                     Delay = options.RetryBaseDelay,
                     MaxDelay = TimeSpan.FromMinutes(1),
                     ShouldRetryAfterHeader = true,
-                    ShouldHandle = args => ValueTask.FromResult(IsTransientFailure(args.Outcome)),
+                    ShouldHandle = args => ValueTask.FromResult(IsTransientFailure(args.Outcome) &&
+                        !(KlaviyoUnreachableException.IsConnectFailure(args.Outcome.Exception) && args.AttemptNumber >= ConnectFailureRetryAttempts)),
                     OnRetry = args =>
                     {
                         stats.RecordRetry(EndpointKeyOf(args.Context, args.Outcome));
@@ -124,6 +125,13 @@ public static partial class KlaviyoServiceCollectionExtensions
 
         return services;
     }
+
+    /// <summary>
+    /// Retries of a request to which no connection could be made at all (refused, unreachable, name not resolved): a
+    /// brief blip is covered (about 2 + 4 s of back-off), a wrong base URL or a blocked network fails within seconds
+    /// instead of after every <see cref="KlaviyoOptions.MaxRetryAttempts"/> (minutes). Timeouts and 5xx keep those.
+    /// </summary>
+    public const int ConnectFailureRetryAttempts = 2;
 
     /// <summary>Category of the "waiting on Klaviyo's rate limit" log entries.</summary>
     public const string RateLimitLoggerName = "Refly.Core.Klaviyo.RateLimit";

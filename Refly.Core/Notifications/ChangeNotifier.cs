@@ -11,6 +11,9 @@ public sealed record CampaignsChanged(int Count) : ChangeEvent;
 /// <summary>A campaign sync finished (either way); the connection banner refreshes.</summary>
 public sealed record SyncStatusChanged : ChangeEvent;
 
+/// <summary>The Klaviyo key in use changed (saved or removed in Settings): the app bar shows the new account or demo mode.</summary>
+public sealed record KlaviyoConnectionChanged : ChangeEvent;
+
 /// <summary>
 /// A personalization run changed state or progress. <see cref="Run"/> is the run as saved, so that views already
 /// showing the campaign can update from the event instead of querying the database once per subscriber.

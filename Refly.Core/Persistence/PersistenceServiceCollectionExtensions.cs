@@ -23,17 +23,35 @@ public static class PersistenceServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The configured SQLite connection string (default under data/); makes sure the folder of the file exists (0700).</summary>
+    /// <summary>
+    /// The configured SQLite connection string (default <see cref="DefaultConnectionString"/>), with a relative file
+    /// path resolved against the host's content root (<c>contentRoot</c>, the folder the app was started in unless
+    /// <c>--contentRoot</c> says otherwise), so every part of the app (database, key ring, backup) agrees on one file
+    /// whatever the current directory is later. Makes sure the folder of the file exists (0700).
+    /// </summary>
     public static string ResolveConnectionString(IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
         var connectionString = configuration.GetConnectionString("Refly");
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             connectionString = DefaultConnectionString;
         }
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        var contentRoot = configuration[Microsoft.Extensions.Hosting.HostDefaults.ContentRootKey];
+        if (!string.IsNullOrWhiteSpace(contentRoot) && IsRelativeFile(builder.DataSource))
+        {
+            builder.DataSource = Path.GetFullPath(Path.Combine(contentRoot, builder.DataSource));
+            connectionString = builder.ToString();
+        }
         EnsureDatabaseFolderExists(connectionString);
         return connectionString;
     }
+
+    // ":memory:" and "file:" URIs are SQLite's own; an empty Data Source is a temporary database.
+    private static bool IsRelativeFile(string dataSource) =>
+        !string.IsNullOrEmpty(dataSource) && !dataSource.StartsWith(':') &&
+        !dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase) && !Path.IsPathRooted(dataSource);
 
     private static void EnsureDatabaseFolderExists(string connectionString)
     {

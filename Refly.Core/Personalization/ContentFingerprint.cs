@@ -18,18 +18,20 @@ namespace Refly.Core.Personalization;
 /// </remarks>
 public static class ContentFingerprint
 {
-    /// <summary>The fingerprint of the content a run started from (its snapshot) and its send time at start.</summary>
-    public static string OfRun(PersonalizationRun run)
+    /// <summary>The fingerprint of the content a run started from (its snapshot) and, unless told not to, its send time at start.</summary>
+    public static string OfRun(PersonalizationRun run, bool withSendTime = true)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return Compute(run.Originals.Select(o => new Entry(o.MessageId, o.Subject, o.PreviewText)), run.SendTime);
+        return Compute(run.Originals.Select(o => new Entry(o.MessageId, o.Subject, o.PreviewText)), withSendTime ? run.SendTime : null);
     }
 
     /// <summary>
     /// The fingerprint of <paramref name="campaign"/> as last synced, for <paramref name="messageIds"/>, with content
-    /// that a run switched mapped back to the originals in <paramref name="originals"/> (by message id).
+    /// that a run switched mapped back to the originals in <paramref name="originals"/> (by message id), and unless told
+    /// not to, its send time.
     /// </summary>
-    public static string OfCampaign(Campaign campaign, IEnumerable<string> messageIds, IReadOnlyDictionary<string, MessageSnapshot> originals)
+    public static string OfCampaign(
+        Campaign campaign, IEnumerable<string> messageIds, IReadOnlyDictionary<string, MessageSnapshot> originals, bool withSendTime = true)
     {
         ArgumentNullException.ThrowIfNull(campaign);
         ArgumentNullException.ThrowIfNull(messageIds);
@@ -49,7 +51,7 @@ public static class ContentFingerprint
             var preview = original is not null && ContentSwitch.IsSwitched(message.PreviewText) ? original.PreviewText : message.PreviewText;
             entries.Add(new Entry(id, subject, preview));
         }
-        return Compute(entries, campaign.SendTime);
+        return Compute(entries, withSendTime ? campaign.SendTime : null);
     }
 
     private static string Compute(IEnumerable<Entry> entries, DateTimeOffset? sendTime)

@@ -18,6 +18,12 @@ public sealed record PersonalizationPlan(
     IReadOnlyList<SamplePreview> Samples,
     string? Warning)
 {
+    /// <summary>
+    /// Why there is no estimate: what Klaviyo did (refused, could not be reached), in words for the marketer; null when
+    /// the estimate was made. Nothing should start on a plan that has one.
+    /// </summary>
+    public string? EstimateFailure { get; init; }
+
     /// <summary>Each message's original content (see <see cref="PersonalizationPlanner.OriginalContentAsync"/>).</summary>
     public IReadOnlyDictionary<string, MessageContent> Originals { get; init; } = new Dictionary<string, MessageContent>();
 }
@@ -37,11 +43,12 @@ public sealed class PersonalizationPlanner(
 
     public async Task<PersonalizationPlan> PlanAsync(Campaign campaign, CancellationToken cancellationToken)
     {
-        var check = sendTimeCheck.Check(campaign.SendTime);
+        var check = sendTimeCheck.Check(campaign.Status, campaign.SendTime);
         var originals = await OriginalContentAsync(campaign, cancellationToken);
         long? recipients = null;
         var samples = new List<SamplePreview>();
         string? warning = null;
+        string? failure = null;
         try
         {
             recipients = await EstimateRecipientsAsync(campaign.KlaviyoId, campaign.IncludedAudienceIds, cancellationToken);
@@ -50,7 +57,14 @@ public sealed class PersonalizationPlanner(
         catch (KlaviyoException ex)
         {
             logger.LogWarning("Could not estimate campaign {CampaignId}: {Reason}", campaign.KlaviyoId, ex.Message);
-            warning = $"Klaviyo did not answer the estimate: {ex.Message}";
+            if (recipients is null)
+            {
+                failure = ex.Message;
+            }
+            else
+            {
+                warning = $"The sample contacts could not be loaded: {ex.Message}";
+            }
         }
 
         TimeSpan? duration = null;
@@ -58,7 +72,8 @@ public sealed class PersonalizationPlanner(
         bool? inTime = null;
         if (recipients is { } total)
         {
-            var estimate = RunEstimate.Compute(total, 0, TimeSpan.Zero, throughput.ContactsPerSecond, time.GetUtcNow(), campaign.SendTime);
+            var estimate = RunEstimate.Compute(total, 0, TimeSpan.Zero, throughput.ContactsPerSecond, time.GetUtcNow(),
+                SendTimeCheck.DeadlineOf(campaign.Status, campaign.SendTime));
             duration = estimate.Remaining;
             deadline = estimate.Deadline;
             inTime = estimate.FinishesBeforeDeadline;
@@ -67,7 +82,11 @@ public sealed class PersonalizationPlanner(
                 warning ??= $"At about {estimate.ContactsPerSecond:N0} contacts a second this may not finish before Klaviyo locks the campaign ({deadline:u}, 15 minutes before the send time). Contacts not reached by then receive the original content.";
             }
         }
-        return new PersonalizationPlan(recipients, duration, campaign.SendTime, deadline, inTime, check, samples, warning) { Originals = originals };
+        return new PersonalizationPlan(recipients, duration, campaign.SendTime, deadline, inTime, check, samples, warning)
+        {
+            Originals = originals,
+            EstimateFailure = failure,
+        };
     }
 
     /// <summary>

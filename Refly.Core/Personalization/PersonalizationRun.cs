@@ -51,7 +51,10 @@ public sealed class PersonalizationRun
     /// <summary>Why a completed run stopped before the whole audience (e.g. the send-time lock); null when it covered everyone.</summary>
     public string? StopReason { get; set; }
 
-    /// <summary>The campaign's send time when the run started; the run stops writing 15 minutes before it.</summary>
+    /// <summary>
+    /// The send time the run must meet, as it was when the run started; the run stops writing 15 minutes before it.
+    /// Null for a Draft (its planned datetime is no deadline, see <see cref="SendTimeCheck.DeadlineOf"/>) and for no send time.
+    /// </summary>
     public DateTimeOffset? SendTime { get; set; }
 
     /// <summary>Where the audience stream stands; advanced only once a batch is written.</summary>

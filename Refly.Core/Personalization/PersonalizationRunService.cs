@@ -44,7 +44,8 @@ public sealed class PersonalizationRunService(
             var campaign = await db.Campaigns.AsNoTracking().Include(c => c.Messages)
                 .FirstOrDefaultAsync(c => c.KlaviyoId == request.CampaignId, cancellationToken);
             var active = campaign is null ? null : await ActiveRunQuery(db, campaign.Id).FirstOrDefaultAsync(cancellationToken);
-            var context = new StartRunContext(request, campaign, active, new SendTimeCheck(time).Check(campaign?.SendTime));
+            var sendTime = campaign is null ? new SendTimeCheck(time).Check(null) : new SendTimeCheck(time).Check(campaign.Status, campaign.SendTime);
+            var context = new StartRunContext(request, campaign, active, sendTime);
             var validation = await validator.ValidateAsync(context, cancellationToken);
             if (!validation.IsValid)
             {
@@ -62,7 +63,8 @@ public sealed class PersonalizationRunService(
                 StartedBy = request.StartedBy,
                 State = RunState.Queued,
                 CreatedAt = time.GetUtcNow(),
-                SendTime = campaign.SendTime,
+                // A Draft's planned datetime is no deadline: the run neither stops at it nor warns against it.
+                SendTime = SendTimeCheck.DeadlineOf(campaign.Status, campaign.SendTime),
             };
             var who = request.Trigger == RunTrigger.Tag ? $"the Klaviyo tag '{request.StartedBy}'" : request.StartedBy ?? "a marketer";
             await store.AddAsync(run, $"Started by {who} for {run.MessageIds.Count} message(s)", request.StartedBy, cancellationToken);

@@ -178,15 +178,18 @@ public sealed partial class RunExecutor(
         await store.TransitionAsync(run.Id, RunState.InProgress, RunState.Failed, reason, change: r => r.Error = reason, cancellationToken: cancellationToken);
     }
 
+    /// <summary>The reason of a run that failed because Klaviyo refused the key (a key to check in Settings).</summary>
+    public const string KlaviyoRejectedKeyReason = "Klaviyo rejected the API key: check the Klaviyo connection in Settings, then retry";
+
     /// <summary>The marketer-facing reason a run failed with <paramref name="ex"/>.</summary>
     internal static string FailureReason(Exception ex) => ex switch
     {
-        KlaviyoAuthenticationException => "Klaviyo rejected the API key",
+        KlaviyoAuthenticationException => KlaviyoRejectedKeyReason,
         CampaignGoneException gone => gone.Message,
         CampaignNotEditableException notEditable => notEditable.Message,
         CampaignRescheduleFailedException reschedule => reschedule.Message,
         // These messages already say what Klaviyo did and for how long Refly kept trying.
-        KlaviyoServerException or KlaviyoResponseException or KlaviyoRateLimitException => ex.Message,
+        KlaviyoServerException or KlaviyoResponseException or KlaviyoRateLimitException or KlaviyoUnreachableException => ex.Message,
         KlaviyoException klaviyoError => "Klaviyo error: " + klaviyoError.Message,
         _ => "Unexpected error: " + ex.Message,
     };

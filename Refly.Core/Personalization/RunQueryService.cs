@@ -76,7 +76,10 @@ public sealed class RunQueryService(
             StringComparer.Ordinal);
     }
 
-    /// <summary>Whether the campaign's content or send time changed since this Completed run started; our own switch is not a change.</summary>
+    /// <summary>
+    /// Whether the campaign's content or send time changed since this Completed run started; our own switch is not a change,
+    /// nor is a Draft's planned datetime.
+    /// </summary>
     public static bool IsStale(PersonalizationRun run, Campaign campaign)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -86,7 +89,11 @@ public sealed class RunQueryService(
             return false;
         }
         var originals = run.Originals.ToDictionary(o => o.MessageId, StringComparer.Ordinal);
-        return ContentFingerprint.OfRun(run) != ContentFingerprint.OfCampaign(campaign, run.MessageIds, originals);
+        // The send time is a deadline only for a scheduled send: a run on a Draft covered everyone whatever the Draft's
+        // planned datetime, and a campaign back to Draft has none. So it counts only when the run and the campaign both
+        // had one; then a moved send time may leave contacts a stopped run did not reach.
+        var withSendTime = run.SendTime is not null && SendTimeCheck.DeadlineOf(campaign.Status, campaign.SendTime) is not null;
+        return ContentFingerprint.OfRun(run, withSendTime) != ContentFingerprint.OfCampaign(campaign, run.MessageIds, originals, withSendTime);
     }
 
     /// <summary>The run's audit trail, oldest first.</summary>

@@ -35,7 +35,11 @@ public sealed record AutomationTokenView(Guid Id, string Name, string Hint, Date
 public sealed record CreatedAutomationToken(AutomationTokenView View, string Token);
 
 /// <summary>Outcome of "Test connection".</summary>
-public sealed record ConnectionTestResult(bool Succeeded, string Message);
+public sealed record ConnectionTestResult(bool Succeeded, string Message)
+{
+    /// <summary>The account reached, when <see cref="Succeeded"/>.</summary>
+    public Klaviyo.KlaviyoAccount? Account { get; init; }
+}
 
 /// <summary>Outcome of a save: the reasons when refused.</summary>
 public sealed record SettingsResult(bool Succeeded, IReadOnlyList<string> Errors)

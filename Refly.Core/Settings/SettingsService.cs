@@ -91,8 +91,11 @@ public sealed class SettingsService(
         }
     }
 
-    /// <summary>Validates, encrypts and stores the Klaviyo key; it applies to the next Klaviyo request.</summary>
-    public async Task<SettingsResult> SaveKlaviyoApiKeyAsync(string? apiKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Validates, encrypts and stores the Klaviyo key; it applies to the next Klaviyo request. Only
+    /// <see cref="KlaviyoKeyService.SaveKeyAsync"/> calls it, once Klaviyo accepted the key.
+    /// </summary>
+    internal async Task<SettingsResult> SaveKlaviyoApiKeyAsync(string? apiKey, CancellationToken cancellationToken)
     {
         var key = apiKey?.Trim() ?? "";
         var validation = await _keyValidator.ValidateAsync(key, cancellationToken);
@@ -106,8 +109,8 @@ public sealed class SettingsService(
         return SettingsResult.Ok;
     }
 
-    /// <summary>Forgets the stored key: configuration (or the demo sandbox) applies again.</summary>
-    public async Task RemoveKlaviyoApiKeyAsync(CancellationToken cancellationToken)
+    /// <summary>Forgets the stored key: configuration (or the demo sandbox) applies again (see <see cref="KlaviyoKeyService.RemoveKeyAsync"/>).</summary>
+    internal async Task RemoveKlaviyoApiKeyAsync(CancellationToken cancellationToken)
     {
         await WriteAsync(new Dictionary<string, string?> { [KlaviyoApiKeySetting] = null }, cancellationToken);
         _klaviyoApiKey = null;
@@ -390,26 +393,36 @@ public sealed class SettingsService(
     private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
-/// <summary>"Test connection": asks Klaviyo for the account behind the current key, with a bounded wait.</summary>
+/// <summary>"Test connection": asks Klaviyo for the account behind a key, with a bounded wait.</summary>
 public sealed class KlaviyoConnectionTester(IKlaviyoClient client, IKlaviyoConnection connection, ILogger<KlaviyoConnectionTester> logger)
 {
     /// <summary>How long "Test connection" waits before saying Klaviyo did not answer.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    public async Task<ConnectionTestResult> TestAsync(CancellationToken cancellationToken)
+    /// <summary>Tests the connection in use (the key saved in Settings, else configuration, else the demo sandbox).</summary>
+    public Task<ConnectionTestResult> TestAsync(CancellationToken cancellationToken) => TestAsync(connection, cancellationToken);
+
+    /// <summary>Tests <paramref name="target"/>: its key at its base URL. The result carries the account when it succeeded.</summary>
+    public async Task<ConnectionTestResult> TestAsync(IKlaviyoConnection target, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(target);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
-        var host = connection.BaseUrl.Authority;
+        var host = target.BaseUrl.Authority;
         try
         {
-            var account = await client.GetAccountAsync(timeout.Token);
+            var account = await client.GetAccountAsync(target, timeout.Token);
             var name = string.IsNullOrWhiteSpace(account.OrganizationName) ? "(no organization name)" : account.OrganizationName;
-            return new ConnectionTestResult(true, $"Connected to Klaviyo account {name} ({account.Id}) at {host}.");
+            return new ConnectionTestResult(true, $"Connected to Klaviyo account {name} ({account.Id}) at {host}.") { Account = account };
         }
-        catch (KlaviyoAuthenticationException)
+        catch (KlaviyoAuthenticationException ex)
         {
-            return new ConnectionTestResult(false, $"Klaviyo rejected the API key ({host}).");
+            var detail = ex.Detail is { } d ? $": {d}" : ".";
+            return new ConnectionTestResult(false, $"Klaviyo rejected the API key ({host}, {(int?)ex.StatusCode}){detail}");
+        }
+        catch (KlaviyoUnreachableException ex)
+        {
+            return new ConnectionTestResult(false, ex.Message);
         }
         catch (KlaviyoException ex)
         {

@@ -44,6 +44,7 @@ public static class SettingsServiceCollectionExtensions
         AddChangeTokenSource<LlmPersonalizerOptions>(services);
         services.AddSingleton<SettingsService>();
         services.AddSingleton<KlaviyoConnectionTester>();
+        services.AddSingleton<KlaviyoKeyService>();
         return services;
     }
 

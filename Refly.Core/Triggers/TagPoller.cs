@@ -149,7 +149,7 @@ public sealed class TagPoller(
                 latest is not null && RunStateMachine.IsActive(latest.State) ? latest : null,
                 answering,
                 campaign is not null && answering is not null && RunQueryService.IsStale(answering, campaign),
-                sendTimeCheck.Check(campaign?.SendTime));
+                campaign is null ? sendTimeCheck.Check(null) : sendTimeCheck.Check(campaign.Status, campaign.SendTime));
             var decision = TagTriggerRules.Decide(facts);
             if (decision.Action == TagTriggerAction.None)
             {

@@ -19,6 +19,7 @@ internal static class DashboardHostingExtensions
     /// <summary>
     /// The single configuration file is the top-level appsettings.json, shipped beside the app. It goes right after
     /// the host's own appsettings sources, so environment variables, the command line and test settings still win.
+    /// The listen address is not in it (see <see cref="ListenAddress"/>).
     /// </summary>
     public static void AddReflyConfiguration(this WebApplicationBuilder builder)
     {
@@ -39,6 +40,7 @@ internal static class DashboardHostingExtensions
             FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory),
         };
         sources.Insert(position, appSettings);
+        ListenAddress.UseDefaultUnlessConfigured(builder);
     }
 
     public static void AddReflyDashboard(this WebApplicationBuilder builder)

@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using Refly.Core.Campaigns;
+using Refly.Dashboard.Sandbox;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Browser;
@@ -17,8 +18,17 @@ public sealed class BrowserAppFixture : IAsyncLifetime
 
     private IPlaywright? _playwright;
 
-    public ReflyAppFactory Factory { get; } = new(new Dictionary<string, string?>
+    /// <summary>
+    /// A second Klaviyo at <c>Klaviyo:BaseUrl</c>, the account "Acme Outdoor" with nothing in it: where a key saved in
+    /// Settings is used and checked. Demo mode (no key) keeps talking to the app's own sandbox.
+    /// </summary>
+    public KlaviyoSandbox Account { get; private set; } = null!;
+
+    public ReflyAppFactory Factory { get; private set; } = null!;
+
+    private ReflyAppFactory CreateFactory() => new(new Dictionary<string, string?>
     {
+        ["Klaviyo:BaseUrl"] = Account.BaseUrl.ToString(),
         ["Sandbox:LargeListSize"] = "2000",
         ["Sandbox:ImportJobDelay"] = "00:00:00.300",
         ["Personalization:BatchFlushInterval"] = "00:00:00.300",
@@ -40,6 +50,8 @@ public sealed class BrowserAppFixture : IAsyncLifetime
                 "`sudo apt-get install -y chromium` (./test.sh does this); Playwright's own browser download is not used.");
         }
         Assertions.SetDefaultExpectTimeout(ExpectTimeout);
+        Account = await KlaviyoSandbox.StartAsync(new KlaviyoSandboxOptions { Seed = store => store.OrganizationName = "Acme Outdoor" });
+        Factory = CreateFactory();
         _ = Factory.ServerAddress;
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -91,7 +103,14 @@ public sealed class BrowserAppFixture : IAsyncLifetime
             await Browser.DisposeAsync();
         }
         _playwright?.Dispose();
-        await Factory.DisposeAsync();
+        if (Factory is not null)
+        {
+            await Factory.DisposeAsync();
+        }
+        if (Account is not null)
+        {
+            await Account.DisposeAsync();
+        }
     }
 }
 

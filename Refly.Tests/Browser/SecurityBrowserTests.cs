@@ -66,27 +66,57 @@ public sealed class SecurityBrowserTests : IClassFixture<BrowserAppFixture>
     }
 
     [Fact]
-    public async Task Settings_AdminSavesKey_PageShowsItMaskedOnly()
+    public async Task Settings_AdminTestsAndSavesTheTypedKey_KlaviyoChecksIt_AppBarShowsTheAccountWithoutReload_KeyShownMaskedOnly()
     {
         var page = await _app.NewPageAsync();
         await page.GotoAsync("/settings");
         await Expect(page.GetByTestId("klaviyo-key-status")).ToContainTextAsync("demo mode");
         await Expect(page.GetByTestId("settings-title")).ToHaveAttributeAsync("data-interactive", "true");
+        await Expect(page.GetByTestId("demo-mode")).ToBeVisibleAsync();
+        // A reload would lose this marker: the app bar must change in place.
+        await page.EvaluateAsync("() => { window.__sameDocument = true; }");
         var input = page.Locator("input[data-testid='klaviyo-key-input'], [data-testid='klaviyo-key-input'] input").First;
+
+        // Test connection tests what is typed, not the demo sandbox in use.
+        await input.FillAsync("not-a-key");
+        await page.GetByTestId("test-connection").ClickAsync();
+        await Expect(page.GetByTestId("connection-result")).ToContainTextAsync("The key in the box was not sent to Klaviyo");
+        await Expect(page.GetByTestId("connection-result")).Not.ToContainTextAsync("Connected");
+
         await input.FillAsync("sk_not_a_private_key");
         await page.GetByTestId("save-klaviyo-key").ClickAsync();
         await Expect(page.GetByTestId("klaviyo-key-error")).ToContainTextAsync("start with 'pk_'");
 
-        const string key = "pk_browser_test_key_0123_abcd";
-        await input.FillAsync(key);
+        // A well-formed key Klaviyo rejects is refused with the reason; nothing is saved, still demo mode.
+        const string rejected = "pk_browser_rejected_key_0123_wxyz";
+        await input.FillAsync(rejected);
         await page.GetByTestId("save-klaviyo-key").ClickAsync();
-        await Expect(page.GetByTestId("klaviyo-key-status")).ToContainTextAsync("pk_••••••••abcd");
+        await Expect(page.GetByTestId("klaviyo-key-error")).ToContainTextAsync("Not saved: Klaviyo rejected the API key");
+        await Expect(page.GetByTestId("klaviyo-key-status")).ToContainTextAsync("demo mode");
+        await Expect(page.GetByTestId("demo-mode")).ToBeVisibleAsync();
+
+        // The account's own key: tested as typed, then saved; the app bar names the account at once.
+        var key = _app.Account.ApiKey;
+        await input.FillAsync(key);
+        await page.GetByTestId("test-connection").ClickAsync();
+        await Expect(page.GetByTestId("connection-result")).ToContainTextAsync("The key in the box: Connected to Klaviyo account Acme Outdoor");
+        await page.GetByTestId("save-klaviyo-key").ClickAsync();
+        await Expect(page.GetByTestId("klaviyo-key-status")).ToContainTextAsync($"pk_••••••••{key[^4..]}");
+        await Expect(page.GetByTestId("klaviyo-account")).ToContainTextAsync("Klaviyo: Acme Outdoor");
+        await Expect(page.GetByTestId("demo-mode")).ToHaveCountAsync(0);
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"), "the page was reloaded");
         Assert.DoesNotContain(key, await page.ContentAsync(), StringComparison.Ordinal);
         Assert.Equal("", await input.InputValueAsync());
 
-        // Put the demo back for the other tests of this fixture.
+        // An empty box tests the key in use, and says so.
+        await page.GetByTestId("test-connection").ClickAsync();
+        await Expect(page.GetByTestId("connection-result")).ToContainTextAsync("The key box is empty, so this tested the key in use (saved here)");
+
+        // Put the demo back for the other tests of this fixture: the app bar follows at once.
         await page.GetByRole(AriaRole.Button, new() { Name = "Remove saved key" }).ClickAsync();
         await Expect(page.GetByTestId("klaviyo-key-status")).ToContainTextAsync("demo mode");
+        await Expect(page.GetByTestId("demo-mode")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("klaviyo-account")).ToHaveCountAsync(0);
         await page.Context.CloseAsync();
     }
 

@@ -6,6 +6,7 @@ using Refly.Core.Notifications;
 using Refly.Core.Personalization;
 using Refly.Dashboard.Components.Pages.Campaigns;
 using Refly.Dashboard.Hosting;
+using Refly.Dashboard.Sandbox.Store;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Components;
@@ -62,5 +63,29 @@ public sealed class CampaignsPageStatesTests : MudTestContext
         }
 
         page.WaitForAssertion(() => Assert.Contains("Campaign sync failed", page.Find("[data-testid='sync-error']").TextContent, StringComparison.Ordinal), _timeout);
+    }
+
+    [Fact]
+    public async Task DraftWithAPlannedDatetime_RowSaysPlannedNotScheduled_AndWarnsOnceItHasPassed()
+    {
+        await using var host = await StartCoreAsync();
+        var now = DateTimeOffset.UtcNow;
+        var list = host.Store.AddList("Audience", 5);
+        host.Store.AddCampaign("Planned long ago", CampaignStatuses.Draft, now.AddDays(-20), included: [list.Id]);
+        host.Store.AddCampaign("Planned ahead", CampaignStatuses.Draft, now.AddDays(4), included: [list.Id]);
+        host.Store.AddCampaign("Really scheduled", CampaignStatuses.Scheduled, now.AddDays(2), included: [list.Id]);
+        await host.Get<CampaignSyncService>().SyncAsync(CancellationToken.None);
+
+        var page = Render<CampaignsPage>();
+
+        AngleSharp.Dom.IElement Row(string name) => page.FindAll("tr.campaign-row").Single(r => r.TextContent.Contains(name, StringComparison.Ordinal));
+        page.WaitForAssertion(() => Assert.Equal(3, page.FindAll("tr.campaign-row").Count), _timeout);
+        var past = Row("Planned long ago");
+        Assert.Contains("Planned, not scheduled", past.QuerySelector("[data-testid='send-time-planned']")!.TextContent, StringComparison.Ordinal);
+        Assert.Contains("set a new send time when you schedule", past.QuerySelector("[data-testid='send-time-planned-warning']")!.GetAttribute("aria-label"), StringComparison.Ordinal);
+        var ahead = Row("Planned ahead");
+        Assert.NotNull(ahead.QuerySelector("[data-testid='send-time-planned']"));
+        Assert.Null(ahead.QuerySelector("[data-testid='send-time-planned-warning']"));
+        Assert.Null(Row("Really scheduled").QuerySelector("[data-testid='send-time-planned']"));
     }
 }

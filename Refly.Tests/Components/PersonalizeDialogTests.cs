@@ -24,6 +24,8 @@ public sealed class PersonalizeDialogFixture : IAsyncLifetime
     public string TightId { get; private set; } = "";
     public string LockedId { get; private set; } = "";
     public string BusyId { get; private set; } = "";
+    public string DraftPlannedPastId { get; private set; } = "";
+    public string DraftPlannedAheadId { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
@@ -38,8 +40,11 @@ public sealed class PersonalizeDialogFixture : IAsyncLifetime
         AbId = store.AddCampaign("A/B", CampaignStatuses.Scheduled, now.AddDays(1), [Message("Variation A"), Message("Variation B")], [small.Id]).Id;
         // 2,000,000 contacts at the default share (about 1,060/s) take ~31 minutes; the edit lock comes 15 minutes from now.
         TightId = store.AddCampaign("Tight", CampaignStatuses.Scheduled, now.AddMinutes(30), [Message("Email")], [huge.Id]).Id;
-        LockedId = store.AddCampaign("Locked", CampaignStatuses.Draft, now.AddMinutes(5), [Message("Email")], [small.Id]).Id;
+        LockedId = store.AddCampaign("Locked", CampaignStatuses.Scheduled, now.AddMinutes(5), [Message("Email")], [small.Id]).Id;
         BusyId = store.AddCampaign("Busy", CampaignStatuses.Draft, now.AddDays(2), [Message("Email")], [small.Id]).Id;
+        // Drafts keep their static strategy's planned datetime; neither is a deadline.
+        DraftPlannedPastId = store.AddCampaign("Planned last month", CampaignStatuses.Draft, now.AddDays(-30), [Message("Email")], [small.Id], createdAt: now.AddDays(-31)).Id;
+        DraftPlannedAheadId = store.AddCampaign("Planned next week", CampaignStatuses.Draft, now.AddDays(7), [Message("Email")], [small.Id]).Id;
         await Host.Get<CampaignSyncService>().SyncAsync(CancellationToken.None);
     }
 
@@ -128,6 +133,52 @@ public sealed class PersonalizeDialogTests : MudTestContext, IClassFixture<Perso
 
         Assert.NotEmpty(_provider.Find("[data-testid='send-time-refusal']").TextContent.Trim());
         Assert.True(ConfirmButton.HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public async Task ScheduledCampaign_ShowsMustFinishBy()
+    {
+        await OpenAsync(_fixture.SingleId);
+
+        Assert.Contains("15 minutes before the send time", _provider.Find("[data-testid='must-finish-by']").TextContent, StringComparison.Ordinal);
+        Assert.Empty(_provider.FindAll("[data-testid='planned-send-time']"));
+        Assert.Empty(_provider.FindAll("[data-testid='send-time-planned']"));
+    }
+
+    [Fact]
+    public async Task DraftPlannedInThePast_ShowsPlannedNotScheduled_WarnsToSetANewSendTime_AndStarts()
+    {
+        var reference = await OpenAsync(_fixture.DraftPlannedPastId);
+
+        Assert.Contains("Planned, not scheduled", _provider.Find("[data-testid='send-time-planned']").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Planned, not scheduled", _provider.Find("[data-testid='planned-send-time']").TextContent, StringComparison.Ordinal);
+        Assert.Empty(_provider.FindAll("[data-testid='must-finish-by']"));
+        Assert.DoesNotContain("Must finish by", _provider.Find("[data-testid='personalize-dialog']").TextContent, StringComparison.Ordinal);
+        Assert.Empty(_provider.FindAll("[data-testid='send-time-refusal']"));
+        var warning = _provider.Find("[data-testid='planned-send-time-warning']").TextContent;
+        Assert.Contains("has passed", warning, StringComparison.Ordinal);
+        Assert.Contains("set a new send time when you schedule", warning, StringComparison.Ordinal);
+        Assert.False(ConfirmButton.HasAttribute("disabled"));
+
+        await _provider.InvokeAsync(() => ConfirmButton.Click());
+
+        var result = await reference.Result;
+        Assert.False(result!.Canceled);
+        var run = await _fixture.Host.Get<RunStore>().GetAsync((Guid)result.Data!, CancellationToken.None);
+        Assert.Equal(RunState.Queued, run!.State);
+        Assert.Null(run.SendTime);
+    }
+
+    [Fact]
+    public async Task DraftPlannedAhead_ShowsPlannedNotScheduled_WithoutWarning()
+    {
+        await OpenAsync(_fixture.DraftPlannedAheadId);
+
+        Assert.Contains("Planned, not scheduled", _provider.Find("[data-testid='planned-send-time']").TextContent, StringComparison.Ordinal);
+        Assert.Empty(_provider.FindAll("[data-testid='must-finish-by']"));
+        Assert.Empty(_provider.FindAll("[data-testid='planned-send-time-warning']"));
+        Assert.Empty(_provider.FindAll("[data-testid='send-time-planned-warning']"));
+        Assert.False(ConfirmButton.HasAttribute("disabled"));
     }
 
     [Fact]

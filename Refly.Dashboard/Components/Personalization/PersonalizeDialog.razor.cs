@@ -34,7 +34,8 @@ public sealed partial class PersonalizeDialog : IDisposable
     [Inject]
     public required BrowserTimeZone BrowserTime { get; init; }
 
-    private bool CanConfirm => !_starting && _selected.Count > 0 && _plan?.SendTimeCheck.IsAllowed != false;
+    /// <summary>Only on an estimate: while estimating, or when Klaviyo could not be asked, nothing may start.</summary>
+    private bool CanConfirm => !_starting && _selected.Count > 0 && _plan is { EstimateFailure: null, SendTimeCheck.IsAllowed: true };
 
     protected override async Task OnInitializedAsync()
     {
@@ -42,6 +43,12 @@ public sealed partial class PersonalizeDialog : IDisposable
         {
             _selected.Add(Campaign.Messages[0].KlaviyoId);
         }
+        await EstimateAsync();
+    }
+
+    private async Task EstimateAsync()
+    {
+        _plan = null;
         try
         {
             _plan = await Planner.PlanAsync(Campaign, _closed.Token);

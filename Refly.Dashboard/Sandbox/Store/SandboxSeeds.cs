@@ -31,6 +31,8 @@ public static class SandboxSeeds
         store.AddTemplate("Autumn drop (CODE)", markerHtml);
         store.AddTemplate("Plain newsletter (CODE)", Html("Newsletter", "", "This week's stories from the shop."));
 
+        // Drafts keep their static strategy's planned datetime, ahead (the gift guide) or long past (the lookbook, planned
+        // when it was created): Klaviyo sends neither until it is scheduled.
         store.AddCampaign("Holiday gift guide (draft)", CampaignStatuses.Draft, now.AddDays(5),
             [new MessageSeed("Email", "Gifts they'll actually love", "Our 2026 holiday gift guide", markerHtml)],
             [newsletter.Id], [excluded.Id], createdAt: now.AddDays(-3));
@@ -61,6 +63,9 @@ public static class SandboxSeeds
         store.AddCampaign("Summer clearance", CampaignStatuses.Cancelled, now.AddDays(-60),
             [new MessageSeed("Email", "Summer clearance", "Everything must go", Html("Clearance", "", "Everything must go."))],
             [newsletter.Id], [], createdAt: now.AddDays(-70));
+        store.AddCampaign("Spring lookbook (draft)", CampaignStatuses.Draft, now.AddDays(-12),
+            [new MessageSeed("Email", "The spring lookbook", "Light layers for longer days", Html("Spring lookbook", "<!-- refly:intro -->", "Light layers for longer days."))],
+            [newsletter.Id], [excluded.Id], createdAt: now.AddDays(-14));
         store.AddCampaign("Loyalty tier upgrade (draft)", CampaignStatuses.Draft, null,
             [new MessageSeed("Email", "You've levelled up", "New perks inside", Html("Loyalty", "<!-- refly:intro -->", "Welcome to your new tier."))],
             [vip.Id, engaged.Id], [excluded.Id], createdAt: now.AddHours(-5));

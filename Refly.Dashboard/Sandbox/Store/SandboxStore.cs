@@ -518,7 +518,8 @@ public sealed partial class SandboxStore
 
     private void RequireOutsideLockLocked(SandboxCampaign c, string what)
     {
-        var sendAt = c.SendTime ?? (c.SendMethod == "static" ? c.SendDatetime : null);
+        // Only a send job locks a campaign: a Draft's static datetime is planned, not a send time, whatever it is.
+        var sendAt = c.Status == CampaignStatuses.Draft ? null : c.SendTime ?? (c.SendMethod == "static" ? c.SendDatetime : null);
         if (sendAt is { } at && at >= Now && at - Now < EditLock)
         {
             throw KlaviyoApiException.Conflict(

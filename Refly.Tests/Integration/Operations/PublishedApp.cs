@@ -11,6 +11,22 @@ namespace Refly.Tests.Integration.Operations;
 /// </summary>
 internal sealed class PublishedApp : IAsyncDisposable
 {
+    /// <summary>How the app is told its address: the standard ASP.NET Core ways operators use.</summary>
+    public enum ListenVia
+    {
+        /// <summary>The <c>Urls</c> environment variable (configuration key).</summary>
+        UrlsVariable,
+
+        /// <summary><c>ASPNETCORE_URLS=http://127.0.0.1:port</c>, as containers and systemd units set it.</summary>
+        AspNetCoreUrls,
+
+        /// <summary><c>ASPNETCORE_HTTP_PORTS=port</c> (listens on every interface).</summary>
+        AspNetCoreHttpPorts,
+
+        /// <summary><c>--Urls=http://127.0.0.1:port</c> on the command line.</summary>
+        CommandLineUrls,
+    }
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
@@ -49,15 +65,33 @@ internal sealed class PublishedApp : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts the app on a free port; unless <paramref name="waitUntilHealthy"/> is false, returns once <c>/health</c>
-    /// answers 200.
+    /// Starts the app on a free port, told as <paramref name="listenVia"/> says; unless <paramref name="waitUntilHealthy"/>
+    /// is false, returns once <c>/health</c> answers 200 there.
     /// </summary>
-    public static async Task<PublishedApp> StartAsync(string installFolder, IDictionary<string, string> environment, bool waitUntilHealthy = true)
+    public static async Task<PublishedApp> StartAsync(
+        string installFolder, IDictionary<string, string> environment, bool waitUntilHealthy = true, ListenVia listenVia = ListenVia.UrlsVariable)
     {
         var port = FreePort();
         var address = new Uri($"http://127.0.0.1:{port}");
-        var env = new Dictionary<string, string>(environment) { ["Urls"] = address.ToString().TrimEnd('/') };
-        var process = new Process { StartInfo = StartInfo(installFolder, env, []), EnableRaisingEvents = true };
+        var url = address.ToString().TrimEnd('/');
+        var env = new Dictionary<string, string>(environment);
+        string[] args = [];
+        switch (listenVia)
+        {
+            case ListenVia.UrlsVariable:
+                env["Urls"] = url;
+                break;
+            case ListenVia.AspNetCoreUrls:
+                env["ASPNETCORE_URLS"] = url;
+                break;
+            case ListenVia.AspNetCoreHttpPorts:
+                env["ASPNETCORE_HTTP_PORTS"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                break;
+            case ListenVia.CommandLineUrls:
+                args = [$"--Urls={url}"];
+                break;
+        }
+        var process = new Process { StartInfo = StartInfo(installFolder, env, args), EnableRaisingEvents = true };
         var app = new PublishedApp(process, address);
         process.OutputDataReceived += (_, e) => app.Append(e.Data);
         process.ErrorDataReceived += (_, e) => app.Append(e.Data);

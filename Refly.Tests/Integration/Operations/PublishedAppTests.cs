@@ -19,6 +19,7 @@ public sealed class PublishedAppTests : IDisposable
     /// The README's deployment path end to end: publish self-contained, start with <c>dotnet Refly.Dashboard.dll</c>
     /// (configured only by environment variables, data outside the install folder), browse the campaigns page, back up
     /// while it runs, stop with SIGTERM, restore onto a fresh data folder and start again. One test: publishing is slow.
+    /// The first start gets its address from <c>ASPNETCORE_URLS</c>, the second from <c>ASPNETCORE_HTTP_PORTS</c>.
     /// </summary>
     [Fact]
     public async Task Publish_RunBrowseBackUpStopRestore_AsTheReadmeDescribes()
@@ -33,7 +34,8 @@ public sealed class PublishedAppTests : IDisposable
         var environment = Environment(data);
         string campaignsHealth;
         Guid runId;
-        await using (var app = await PublishedApp.StartAsync(install, environment))
+        // Addressed the way containers and systemd units do it: ASPNETCORE_URLS must win over the built-in default.
+        await using (var app = await PublishedApp.StartAsync(install, environment, listenVia: PublishedApp.ListenVia.AspNetCoreUrls))
         {
             await AssertCampaignsPageIsStyledAsync(app.Address);
 
@@ -86,7 +88,7 @@ public sealed class PublishedAppTests : IDisposable
         var freshEnvironment = Environment(freshData);
         var (restoreExit, restoreOutput) = await PublishedApp.RunCommandAsync(install, freshEnvironment, "restore", Path.Combine(_work, "backup"));
         Assert.True(restoreExit == 0, restoreOutput);
-        await using (var restored = await PublishedApp.StartAsync(install, freshEnvironment))
+        await using (var restored = await PublishedApp.StartAsync(install, freshEnvironment, listenVia: PublishedApp.ListenVia.AspNetCoreHttpPorts))
         {
             var health = await GetHealthAsync(restored.Address);
             Assert.Equal("Healthy", health.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());

@@ -214,6 +214,10 @@ public sealed class SandboxBehaviourTests
         Assert.Contains(campaigns, c => c.Status == "Scheduled" && c.Messages.Count == 2 && c.TagIds.Contains(tagged.Id));
         Assert.Contains(campaigns, c => c.Status == "Scheduled" && c.Messages.Count == 2 && c.TagIds.Count == 0);
         Assert.Contains(campaigns, c => c.Status == "Scheduled" && c.Messages.Count == 1);
+        // Drafts with a static strategy keep a planned datetime, as in Klaviyo: one ahead, one long past.
+        var now = DateTimeOffset.UtcNow;
+        Assert.Contains(campaigns, c => c.Status == "Draft" && c.SendMethod == "static" && c.SendDatetime > now.AddDays(1));
+        Assert.Contains(campaigns, c => c.Status == "Draft" && c.SendMethod == "static" && c.SendDatetime < now.AddDays(-1));
         Assert.Contains(sandbox.Store.GetTemplates(reusableOnly: true), t => t.Html.Contains("<!-- refly:intro -->"));
     }
 

@@ -200,4 +200,32 @@ public sealed class SandboxCampaignTests
         Assert.Contains("15 minutes", await response.ErrorDetailAsync());
         Assert.Equal(CampaignStatuses.Scheduled, sandbox.Store.GetCampaign(campaign.Id)!.Status);
     }
+
+    [Theory]
+    [InlineData(-30 * 24 * 60)]
+    [InlineData(-1)]
+    [InlineData(5)]
+    public async Task ContentEdit_DraftWithAPlannedDatetimePastOrClose_IsAllowedButNotItsScheduling(int plannedInMinutes)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+        await using var sandbox = await SandboxTestHelpers.StartEmptyAsync(o => o.TimeProvider = time);
+        var list = sandbox.Store.AddList("Audience", 5);
+        var campaign = sandbox.Store.AddCampaign("Planned", CampaignStatuses.Draft, time.GetUtcNow().AddMinutes(plannedInMinutes), included: [list.Id]);
+        var messageId = campaign.Messages[0].Id;
+        using var client = sandbox.CreateClient();
+
+        using var json = await client.GetJsonAsync($"/api/campaigns/{campaign.Id}");
+        var strategy = json.RootElement.GetProperty("data").GetProperty("attributes").GetProperty("send_strategy");
+        Assert.Equal("static", strategy.GetProperty("method").GetString());
+        Assert.Equal(time.GetUtcNow().AddMinutes(plannedInMinutes), strategy.GetProperty("datetime").GetDateTimeOffset());
+
+        // A Draft has no send job, so nothing locks it: its datetime is only planned.
+        using var edit = await client.SendJsonAsync(HttpMethod.Patch, $"/api/campaign-messages/{messageId}", SandboxTestHelpers.MessagePatch(messageId, "New", "Preview"));
+        Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
+        Assert.Equal("New", sandbox.Store.GetMessage(messageId)!.Subject);
+
+        using var schedule = await client.SendJsonAsync(HttpMethod.Post, "/api/campaign-send-jobs", new { data = new { type = "campaign-send-job", id = campaign.Id } });
+        Assert.Equal(HttpStatusCode.BadRequest, schedule.StatusCode);
+        Assert.Equal(CampaignStatuses.Draft, sandbox.Store.GetCampaign(campaign.Id)!.Status);
+    }
 }

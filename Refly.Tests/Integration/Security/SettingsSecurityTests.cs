@@ -23,35 +23,37 @@ public sealed class SettingsSecurityTests
         await using var factory = new ReflyAppFactory(new Dictionary<string, string?>
         {
             ["Klaviyo:BaseUrl"] = sandbox.BaseUrl.ToString(),
-            ["Klaviyo:ApiKey"] = sandbox.ApiKey,
+            // Configuration holds a key Klaviyo no longer accepts; the one saved in Settings must win over it.
+            ["Klaviyo:ApiKey"] = "pk_configured_but_revoked_0123456",
             ["Klaviyo:SyncInterval"] = "01:00:00",
         });
         _ = factory.ServerAddress;
         var settings = factory.Services.GetRequiredService<SettingsService>();
+        var keys = factory.Services.GetRequiredService<KlaviyoKeyService>();
         var tester = factory.Services.GetRequiredService<KlaviyoConnectionTester>();
 
         var configured = await tester.TestAsync(CancellationToken.None);
-        Assert.True(configured.Succeeded, configured.Message);
+        Assert.False(configured.Succeeded, configured.Message);
 
         // Bad input is refused with the reason and changes nothing.
         foreach (var bad in new[] { "", "sk_live_123", "pk_has space", "pk_" + new string('a', 300) })
         {
-            var refused = await settings.SaveKlaviyoApiKeyAsync(bad, CancellationToken.None);
+            var refused = await keys.SaveKeyAsync(bad, CancellationToken.None);
             Assert.False(refused.Succeeded);
             Assert.NotEmpty(refused.Errors);
         }
         Assert.Null(settings.StoredKlaviyoApiKey);
 
-        // A stored (wrong) key wins over configuration: Klaviyo now rejects it.
+        // A key Klaviyo rejects is not saved, and the reason never repeats the key.
         const string wrongKey = "pk_stored_wrong_key_0123_abcdef";
-        Assert.True((await settings.SaveKlaviyoApiKeyAsync(wrongKey, CancellationToken.None)).Succeeded);
-        var rejected = await tester.TestAsync(CancellationToken.None);
+        var rejected = await keys.SaveKeyAsync(wrongKey, CancellationToken.None);
         Assert.False(rejected.Succeeded);
-        Assert.Contains("Klaviyo rejected the API key", rejected.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(wrongKey, rejected.Message, StringComparison.Ordinal);
+        Assert.Contains("Klaviyo rejected the API key", Assert.Single(rejected.Errors), StringComparison.Ordinal);
+        Assert.DoesNotContain(wrongKey, rejected.Errors[0], StringComparison.Ordinal);
+        Assert.Null(settings.StoredKlaviyoApiKey);
 
-        // The right key stored: connected again, named account.
-        Assert.True((await settings.SaveKlaviyoApiKeyAsync(sandbox.ApiKey, CancellationToken.None)).Succeeded);
+        // The right key stored wins over configuration: connected, named account.
+        Assert.True((await keys.SaveKeyAsync(sandbox.ApiKey, CancellationToken.None)).Succeeded);
         var connected = await tester.TestAsync(CancellationToken.None);
         Assert.True(connected.Succeeded, connected.Message);
         Assert.StartsWith("Connected to Klaviyo account", connected.Message, StringComparison.Ordinal);
@@ -77,9 +79,10 @@ public sealed class SettingsSecurityTests
         await settings.LoadAsync(CancellationToken.None);
         Assert.Equal(sandbox.ApiKey, settings.StoredKlaviyoApiKey);
 
-        // Removing it falls back to configuration.
-        await settings.RemoveKlaviyoApiKeyAsync(CancellationToken.None);
-        Assert.True((await tester.TestAsync(CancellationToken.None)).Succeeded);
+        // Removing it falls back to configuration (whose key Klaviyo rejects).
+        await keys.RemoveKeyAsync(CancellationToken.None);
+        Assert.Null(settings.StoredKlaviyoApiKey);
+        Assert.False((await tester.TestAsync(CancellationToken.None)).Succeeded);
     }
 
     [Fact]

@@ -124,6 +124,37 @@ public sealed class KlaviyoClientTransportTests
     }
 
     [Fact]
+    public async Task Get_WhenNoConnectionCanBeMade_RetriesBriefly_ThenThrowsUnreachableWithTheCause()
+    {
+        // What SocketsHttpHandler throws for a closed port: a connect failure, not an answer that failed.
+        using var host = new KlaviyoTestHost(
+            (_, _) => throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (klaviyo.test:443)",
+                new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused)),
+            new Dictionary<string, string?> { ["Klaviyo:MaxRetryAttempts"] = "7" });
+
+        var ex = await Assert.ThrowsAsync<KlaviyoUnreachableException>(() => host.Client.GetTemplateAsync("T1", CancellationToken.None));
+
+        Assert.Equal(1 + KlaviyoServiceCollectionExtensions.ConnectFailureRetryAttempts, host.Handler.Requests.Count);
+        Assert.Equal(KlaviyoServiceCollectionExtensions.ConnectFailureRetryAttempts, host.Stats.For(KlaviyoEndpoints.GetTemplate.Key).Retries);
+        Assert.Equal("klaviyo.test", ex.Host);
+        Assert.Contains("the connection was refused", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Settings", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_WithAConnectionThatBreaksMidAnswer_KeepsEveryRetry()
+    {
+        // Not a connect failure: Klaviyo was reached, so the bounded retries of a transient failure apply.
+        using var host = new KlaviyoTestHost(
+            (_, _) => throw new HttpRequestException(HttpRequestError.ResponseEnded, "The response ended prematurely."),
+            new Dictionary<string, string?> { ["Klaviyo:MaxRetryAttempts"] = "4" });
+
+        await Assert.ThrowsAsync<KlaviyoServerException>(() => host.Client.GetTemplateAsync("T1", CancellationToken.None));
+
+        Assert.Equal(5, host.Handler.Requests.Count);
+    }
+
+    [Fact]
     public async Task Get_WithSlowAttempt_TimesOutAndRetries()
     {
         using var host = new KlaviyoTestHost(

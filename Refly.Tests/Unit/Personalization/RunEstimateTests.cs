@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Refly.Core.Campaigns;
 using Refly.Core.Klaviyo;
 using Refly.Core.Personalization;
 
@@ -152,6 +153,77 @@ public sealed class RunEstimateTests
         time.Advance(TimeSpan.FromMinutes(5));
 
         Assert.False(check.IsEditable(send));
+    }
+
+    [Theory]
+    [InlineData(-30 * 24 * 60)]
+    [InlineData(-1)]
+    public void SendTimeCheck_DraftPlannedInThePast_IsAllowed_WithAWarningToSetANewSendTime(int plannedInMinutes)
+    {
+        var check = new SendTimeCheck(new FakeTimeProvider(_now));
+
+        var result = check.Check(CampaignStatus.Draft, _now.AddMinutes(plannedInMinutes));
+
+        Assert.Equal(SendTimeVerdict.PlannedNotScheduled, result.Verdict);
+        Assert.True(result.IsAllowed);
+        Assert.Null(result.Reason);
+        Assert.Contains("has passed", result.Warning, StringComparison.Ordinal);
+        Assert.Contains("set a new send time when you schedule", result.Warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SendTimeCheck_DraftPlannedWithinFifteenMinutes_IsAllowed_WithAWarning()
+    {
+        var check = new SendTimeCheck(new FakeTimeProvider(_now));
+
+        var result = check.Check(CampaignStatus.Draft, _now.AddMinutes(5));
+
+        Assert.True(result.IsAllowed);
+        Assert.Equal(SendTimeVerdict.PlannedNotScheduled, result.Verdict);
+        Assert.Contains("set a new send time when you schedule", result.Warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SendTimeCheck_DraftPlannedAhead_IsAllowed_WithoutWarning()
+    {
+        var check = new SendTimeCheck(new FakeTimeProvider(_now));
+
+        var result = check.Check(CampaignStatus.Draft, _now.AddDays(3));
+
+        Assert.Equal(SendTimeVerdict.PlannedNotScheduled, result.Verdict);
+        Assert.True(result.IsAllowed);
+        Assert.Null(result.Warning);
+    }
+
+    [Fact]
+    public void SendTimeCheck_DraftWithoutDatetime_HasNoSendTime()
+    {
+        var check = new SendTimeCheck(new FakeTimeProvider(_now));
+
+        Assert.Equal(SendTimeVerdict.NoSendTime, check.Check(CampaignStatus.Draft, null).Verdict);
+    }
+
+    [Theory]
+    [InlineData(-60, SendTimeVerdict.SendTimePassed)]
+    [InlineData(10, SendTimeVerdict.WithinEditLockWindow)]
+    [InlineData(16, SendTimeVerdict.Allowed)]
+    public void SendTimeCheck_Scheduled_KeepsTheSendTimeRules(int sendInMinutes, SendTimeVerdict expected)
+    {
+        var check = new SendTimeCheck(new FakeTimeProvider(_now));
+
+        var result = check.Check(CampaignStatus.Scheduled, _now.AddMinutes(sendInMinutes));
+
+        Assert.Equal(expected, result.Verdict);
+        Assert.Equal(expected == SendTimeVerdict.Allowed, result.IsAllowed);
+        Assert.Null(result.Warning);
+    }
+
+    [Fact]
+    public void DeadlineOf_Draft_IsNone_AndScheduled_IsItsSendTime()
+    {
+        Assert.Null(SendTimeCheck.DeadlineOf(CampaignStatus.Draft, _now.AddDays(-2)));
+        Assert.Equal(_now.AddHours(2), SendTimeCheck.DeadlineOf(CampaignStatus.Scheduled, _now.AddHours(2)));
+        Assert.Null(SendTimeCheck.DeadlineOf(CampaignStatus.Scheduled, null));
     }
 
     [Fact]

@@ -65,6 +65,55 @@ public sealed class ContentFingerprintTests
         Assert.False(RunQueryService.IsStale(run, campaign));
     }
 
+    [Fact]
+    public void IsStale_DraftRunThenPlannedDatetimeMoved_IsNotStale()
+    {
+        var (run, campaign) = CompletedDraft();
+        campaign.SendTime = _send.AddDays(-3);
+
+        Assert.False(RunQueryService.IsStale(run, campaign));
+    }
+
+    [Fact]
+    public void IsStale_DraftRunThenScheduled_IsNotStale()
+    {
+        // The run on the Draft had no deadline, so it covered everyone: scheduling the campaign changes nothing.
+        var (run, campaign) = CompletedDraft();
+        campaign.Status = CampaignStatus.Scheduled;
+        campaign.SendTime = _send.AddDays(1);
+
+        Assert.False(RunQueryService.IsStale(run, campaign));
+    }
+
+    [Fact]
+    public void IsStale_DraftRunThenSubjectEdited_IsStale()
+    {
+        var (run, campaign) = CompletedDraft();
+        campaign.Messages[0].Subject = "Hello again";
+
+        Assert.True(RunQueryService.IsStale(run, campaign));
+    }
+
+    [Fact]
+    public void IsStale_ScheduledRunThenCampaignBackToDraft_IsNotStale()
+    {
+        var (run, campaign) = Completed();
+        campaign.Status = CampaignStatus.Draft;
+
+        Assert.False(RunQueryService.IsStale(run, campaign));
+    }
+
+    /// <summary>A run started on a Draft planned at <see cref="_send"/>: as the run service records it, with no deadline.</summary>
+    private static (PersonalizationRun Run, Campaign Campaign) CompletedDraft()
+    {
+        var (run, campaign) = Completed();
+        campaign.Status = CampaignStatus.Draft;
+        campaign.RawStatus = "Draft";
+        run.SendTime = SendTimeCheck.DeadlineOf(campaign.Status, campaign.SendTime);
+        Assert.Null(run.SendTime);
+        return (run, campaign);
+    }
+
     private static (PersonalizationRun Run, Campaign Campaign) Completed()
     {
         var run = new PersonalizationRun

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using Refly.Core.Campaigns;
 using Refly.Core.Notifications;
@@ -18,6 +19,9 @@ public sealed partial class RunDetailsPage : IDisposable
     private IReadOnlyList<SamplePreview>? _samples;
     private string? _samplesError;
     private bool _samplesRequested;
+    private Guid _loadedRunId;
+    private bool _retrying;
+    private IReadOnlyList<string> _retryErrors = [];
     private readonly CancellationTokenSource _disposed = new();
     private IDisposable? _subscription;
     private Throttle? _refresh;
@@ -55,6 +59,12 @@ public sealed partial class RunDetailsPage : IDisposable
     [Inject]
     public required TimeProvider Time { get; init; }
 
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
+    [CascadingParameter]
+    private Task<AuthenticationState>? AuthenticationState { get; set; }
+
     protected override async Task OnParametersSetAsync()
     {
         _refresh ??= new Throttle(TimeSpan.FromMilliseconds(250), () => InvokeAsync(async () =>
@@ -77,6 +87,15 @@ public sealed partial class RunDetailsPage : IDisposable
             }
             return Task.CompletedTask;
         });
+        if (_loadedRunId != RunId)
+        {
+            // Another run on the same page instance (e.g. after Retry): its own samples and messages.
+            _loadedRunId = RunId;
+            _samples = null;
+            _samplesError = null;
+            _samplesRequested = false;
+            _retryErrors = [];
+        }
         await LoadAsync();
         _loading = false;
     }
@@ -112,7 +131,9 @@ public sealed partial class RunDetailsPage : IDisposable
         {
             var plan = await Planner.PlanAsync(AsBeforeTheRun(_campaign, _run, _originals), _disposed.Token);
             _samples = plan.Samples;
-            _samplesError = plan.Samples.Count == 0 ? plan.Warning : null;
+            _samplesError = plan.Samples.Count == 0
+                ? plan.EstimateFailure is { } failure ? $"Sample contacts could not be loaded: {failure}" : plan.Warning
+                : null;
         }
         catch (OperationCanceledException) when (_disposed.IsCancellationRequested)
         {
@@ -141,6 +162,33 @@ public sealed partial class RunDetailsPage : IDisposable
                 : m)
             .ToList(),
     };
+
+    /// <summary>A new run with the failed run's messages, through the same start service (and its rules) as the modal.</summary>
+    private async Task RetryAsync()
+    {
+        if (_run is null)
+        {
+            return;
+        }
+        _retrying = true;
+        _retryErrors = [];
+        try
+        {
+            var user = AuthenticationState is null ? null : (await AuthenticationState).User.Identity?.Name;
+            var result = await RunService.StartAsync(
+                new StartRunRequest(CampaignId, _run.MessageIds, RunTrigger.Manual, user ?? "a marketer"), _disposed.Token);
+            if (result.Succeeded)
+            {
+                Navigation.NavigateTo($"marketing/campaigns/{Uri.EscapeDataString(CampaignId)}/runs/{result.Run!.Id}");
+                return;
+            }
+            _retryErrors = result.Errors.Select(e => e.ErrorMessage).Distinct().ToList();
+        }
+        finally
+        {
+            _retrying = false;
+        }
+    }
 
     private string MessageLabel(string messageId) =>
         _campaign?.Messages.FirstOrDefault(m => m.KlaviyoId == messageId)?.Label ?? messageId;
