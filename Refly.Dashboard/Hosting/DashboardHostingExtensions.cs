@@ -10,7 +10,7 @@ using Refly.Core.Klaviyo;
 using Refly.Core.Persistence;
 using Refly.Dashboard.Automation;
 using Refly.Dashboard.Components;
-using Refly.Dashboard.Sandbox;
+using Refly.KlaviyoSandbox;
 
 namespace Refly.Dashboard.Hosting;
 

@@ -1,6 +1,6 @@
 using Refly.Core.Klaviyo;
 using Refly.Core.Settings;
-using Refly.Dashboard.Sandbox;
+using Refly.KlaviyoSandbox;
 
 namespace Refly.Dashboard.Hosting;
 

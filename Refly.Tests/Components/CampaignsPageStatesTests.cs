@@ -6,7 +6,7 @@ using Refly.Core.Notifications;
 using Refly.Core.Personalization;
 using Refly.Dashboard.Components.Pages.Campaigns;
 using Refly.Dashboard.Hosting;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Components;

@@ -7,8 +7,8 @@ using Refly.Core;
 using Refly.Core.Accounts;
 using Refly.Core.Persistence;
 using Refly.Core.Settings;
-using Refly.Dashboard.Sandbox;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox;
+using Refly.KlaviyoSandbox.Store;
 
 namespace Refly.Tests.Support;
 
@@ -23,7 +23,7 @@ public sealed class CoreTestHost : IAsyncDisposable
     private readonly bool _withSettings;
     private readonly Action<IServiceCollection>? _configureServices;
 
-    private CoreTestHost(KlaviyoSandbox sandbox, Dictionary<string, string?> settings, string dataFolder, bool withSettings, Action<IServiceCollection>? configureServices)
+    private CoreTestHost(KlaviyoSandboxServer sandbox, Dictionary<string, string?> settings, string dataFolder, bool withSettings, Action<IServiceCollection>? configureServices)
     {
         Sandbox = sandbox;
         _settings = settings;
@@ -32,7 +32,7 @@ public sealed class CoreTestHost : IAsyncDisposable
         _configureServices = configureServices;
     }
 
-    public KlaviyoSandbox Sandbox { get; }
+    public KlaviyoSandboxServer Sandbox { get; }
 
     public SandboxStore Store => Sandbox.Store;
 
@@ -59,7 +59,7 @@ public sealed class CoreTestHost : IAsyncDisposable
     {
         var sandboxOptions = new KlaviyoSandboxOptions { Seed = SandboxSeeds.Empty, ImportJobDelay = TimeSpan.FromMilliseconds(100) };
         configureSandbox?.Invoke(sandboxOptions);
-        var sandbox = await KlaviyoSandbox.StartAsync(sandboxOptions);
+        var sandbox = await KlaviyoSandboxServer.StartAsync(sandboxOptions);
         var dataFolder = Directory.CreateTempSubdirectory("refly-core-").FullName;
         var all = new Dictionary<string, string?>
         {
