@@ -3,26 +3,8 @@ using Refly.Core.Campaigns;
 
 namespace Refly.Core.Personalization;
 
-/// <summary>A request to personalize the selected messages of a campaign.</summary>
-/// <param name="CampaignId">Klaviyo campaign id.</param>
-/// <param name="MessageIds">Klaviyo ids of the messages to personalize.</param>
-/// <param name="Trigger">Manual or Tag.</param>
-/// <param name="StartedBy">User name (manual) or tag name (tag).</param>
-public sealed record StartRunRequest(string CampaignId, IReadOnlyList<string> MessageIds, RunTrigger Trigger, string? StartedBy);
-
 /// <summary>What the validator checks a request against: the campaign as last synced and its active run.</summary>
 public sealed record StartRunContext(StartRunRequest Request, Campaign? Campaign, PersonalizationRun? ActiveRun, SendTimeCheckResult SendTime);
-
-/// <summary>Error codes of refused starts; the automation API maps them to HTTP statuses.</summary>
-public static class StartRunErrors
-{
-    public const string CampaignNotFound = "CampaignNotFound";
-    public const string NotEligible = "NotEligible";
-    public const string NoMessageSelected = "NoMessageSelected";
-    public const string UnknownMessage = "UnknownMessage";
-    public const string RunAlreadyActive = "RunAlreadyActive";
-    public const string SendTime = "SendTime";
-}
 
 /// <summary>Every reason a run may not start, with the wording the UI and the API both show.</summary>
 public sealed class StartRunValidator : AbstractValidator<StartRunContext>
@@ -67,27 +49,4 @@ public sealed class StartRunValidator : AbstractValidator<StartRunContext>
                 .WithMessage(c => c.SendTime.Reason ?? "The send time does not allow personalization.");
         });
     }
-}
-
-/// <summary>Which campaigns may be personalized, and how to say why not.</summary>
-public static class PersonalizationEligibility
-{
-    public static bool IsEligibleStatus(CampaignStatus status) => status is CampaignStatus.Draft or CampaignStatus.Scheduled;
-
-    /// <summary>Why a campaign in this status cannot be personalized; null when it can.</summary>
-    public static string? StatusReason(CampaignStatus status) => status switch
-    {
-        CampaignStatus.Draft or CampaignStatus.Scheduled => null,
-        CampaignStatus.Sending => "This campaign is already sending; only Draft or Scheduled campaigns can be personalized.",
-        CampaignStatus.Sent => "This campaign has been sent; only Draft or Scheduled campaigns can be personalized.",
-        CampaignStatus.Cancelled => "This campaign was cancelled in Klaviyo; only Draft or Scheduled campaigns can be personalized.",
-        _ => "Klaviyo reports a status Refly does not know for this campaign; only Draft or Scheduled campaigns can be personalized.",
-    };
-
-    /// <summary>A run state in the product's words ("In Progress", "Cancelling", ...).</summary>
-    public static string StateText(RunState state) => state switch
-    {
-        RunState.InProgress => "In Progress",
-        _ => state.ToString(),
-    };
 }

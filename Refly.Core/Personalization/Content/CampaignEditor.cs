@@ -3,22 +3,6 @@ using Refly.Core.Klaviyo;
 
 namespace Refly.Core.Personalization;
 
-/// <summary>The campaign no longer exists in Klaviyo.</summary>
-public sealed class CampaignGoneException(string campaignId)
-    : Exception($"The campaign {campaignId} no longer exists in Klaviyo (it was deleted).");
-
-/// <summary>Klaviyo does not allow this campaign's content to be edited now.</summary>
-public sealed class CampaignNotEditableException(string message) : Exception(message);
-
-/// <summary>The campaign was reverted to Draft for an edit and could not be scheduled again.</summary>
-public sealed class CampaignRescheduleFailedException(string message, Exception? inner) : Exception(message, inner);
-
-/// <summary>
-/// Whether a run has reverted its campaign to Draft for an edit and not yet scheduled it again (persisted by
-/// <paramref name="RecordAsync"/>, read back as <paramref name="Reverted"/> after a restart).
-/// </summary>
-public sealed record RevertRecord(bool Reverted, Func<bool, CancellationToken, Task> RecordAsync);
-
 /// <summary>
 /// Edits a campaign's content the way Klaviyo allows it (DESIGN.md): a Draft directly; a Scheduled campaign by
 /// reverting its send job to Draft, editing, scheduling it again with the same strategy and time, and checking it
