@@ -22,7 +22,7 @@ public sealed class ReflyDbContext(DbContextOptions<ReflyDbContext> options) : D
     public DbSet<TagTriggerState> TagTriggerStates => Set<TagTriggerState>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
-        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReflyDbContext).Assembly);
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReflyDbContext).Assembly, type => !AccountsEntityConfigurations.IsAccountsConfiguration(type));
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -16,17 +16,6 @@ public sealed class KlaviyoApiKeyValidator : AbstractValidator<string>
     }
 }
 
-/// <summary>An automation token's name: a short label.</summary>
-public sealed class AutomationTokenNameValidator : AbstractValidator<string>
-{
-    public AutomationTokenNameValidator()
-    {
-        RuleFor(name => name)
-            .NotEmpty().WithMessage("Name the token (e.g. the script that uses it).")
-            .MaximumLength(100).WithMessage("Keep the name under 100 characters.");
-    }
-}
-
 /// <summary>Parses the intervals typed in Settings: <c>hh:mm:ss</c> (or <c>d.hh:mm:ss</c>), or a number with s, min or h.</summary>
 public static class IntervalInput
 {

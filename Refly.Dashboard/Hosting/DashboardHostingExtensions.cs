@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Refly.Core.Accounts;
+using Refly.Core.Automation;
 using Refly.Core.Settings;
 using Refly.Dashboard.Accounts;
 using Microsoft.Extensions.Configuration.Json;
@@ -57,6 +58,7 @@ internal static class DashboardHostingExtensions
         services.AddReflyCore(builder.Configuration);
         services.AddAccounts(builder.Configuration);
         services.AddSettings(builder.Configuration);
+        services.AddAutomation();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddCascadingAuthenticationState();
         services.AddMudServices();
@@ -80,6 +82,7 @@ internal static class DashboardHostingExtensions
         await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
         await app.Services.GetRequiredService<AccountsMigrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
         await app.Services.GetRequiredService<SettingsService>().LoadAsync(app.Lifetime.ApplicationStopping);
+        await app.Services.GetRequiredService<AutomationTokenService>().LoadAsync(app.Lifetime.ApplicationStopping);
 
         // Forwarded headers first: the scheme (HSTS), the client's address (throttles) and the host are the client's.
         app.UseReflyOperations();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Refly.Core;
 using Refly.Core.Accounts;
 using Refly.Core.Persistence;
+using Refly.Core.Automation;
 using Refly.Core.Settings;
 using Refly.KlaviyoSandbox;
 using Refly.KlaviyoSandbox.Store;
@@ -118,6 +119,7 @@ public sealed class CoreTestHost : IAsyncDisposable
         {
             builder.Services.AddAccounts(builder.Configuration);
             builder.Services.AddSettings(builder.Configuration);
+            builder.Services.AddAutomation();
         }
         _configureServices?.Invoke(builder.Services);
         Host = builder.Build();
@@ -126,6 +128,7 @@ public sealed class CoreTestHost : IAsyncDisposable
         {
             await Host.Services.GetRequiredService<AccountsMigrator>().MigrateAsync(CancellationToken.None);
             await Host.Services.GetRequiredService<SettingsService>().LoadAsync(CancellationToken.None);
+            await Host.Services.GetRequiredService<AutomationTokenService>().LoadAsync(CancellationToken.None);
         }
         if (startScheduler)
         {

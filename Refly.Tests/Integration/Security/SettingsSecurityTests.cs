@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Refly.Core.Personalization;
 using Refly.Core.Campaigns;
+using Refly.Core.Automation;
 using Refly.Core.Settings;
 using Refly.KlaviyoSandbox;
 using Refly.KlaviyoSandbox.Store;
@@ -140,7 +141,7 @@ public sealed class SettingsSecurityTests
     {
         await using var factory = new ReflyAppFactory(new Dictionary<string, string?> { ["Sandbox:LargeListSize"] = "200" });
         _ = factory.ServerAddress;
-        var settings = factory.Services.GetRequiredService<SettingsService>();
+        var settings = factory.Services.GetRequiredService<AutomationTokenService>();
 
         var (refusedToken, refused) = await settings.CreateAutomationTokenAsync("  ", CancellationToken.None);
         Assert.Null(refusedToken);
