@@ -54,7 +54,7 @@ public static class MigrationGate
         {
             return null;
         }
-        return Path.GetFullPath(source) + ".migrating";
+        return Path.ChangeExtension(Path.GetFullPath(source), ".migration-lock");
     }
 
     private static async Task<FileStream?> AcquireAsync(string? lockFile, ILogger logger, CancellationToken cancellationToken)
