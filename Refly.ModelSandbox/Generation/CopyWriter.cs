@@ -162,7 +162,9 @@ internal static class CopyWriter
         return (space > max / 2 ? cut[..space] : cut).TrimEnd(' ', ',', '-');
     }
 
-    private static string Pick(Random dice, List<string> options) => options[dice.Next(options.Count)];
+    /// <summary>A phrasing that uses a fact when there is one: the generic first option only when no fact applies.</summary>
+    private static string Pick(Random dice, List<string> options) =>
+        options.Count == 1 ? options[0] : options[1 + dice.Next(options.Count - 1)];
 
     private static string Sentence(string text)
     {
