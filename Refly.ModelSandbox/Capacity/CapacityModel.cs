@@ -156,6 +156,7 @@ internal sealed class CapacityModel : IAsyncDisposable
             }
             var rate = decoding == 0 ? 0 : Math.Min(_profile.PerSequenceOutputTokensPerSecond, _profile.AggregateOutputTokensPerSecond / decoding);
             double decoded = 0;
+            double busy = 0;
             for (var i = _running.Count - 1; i >= 0; i--)
             {
                 var s = _running[i];
@@ -178,6 +179,8 @@ internal sealed class CapacityModel : IAsyncDisposable
                     var step = Math.Min(rate * seconds, s.OutputTokens - s.Produced);
                     s.Produced += step;
                     decoded += step;
+                    // A sequence that ends mid-step decoded only for part of it.
+                    busy = Math.Max(busy, step / rate);
                 }
                 if (s.Produced >= s.OutputTokens - 1e-9)
                 {
@@ -188,7 +191,7 @@ internal sealed class CapacityModel : IAsyncDisposable
             if (decoding > 0)
             {
                 _counters.DecodedTokens += decoded;
-                _counters.DecodingSeconds += seconds;
+                _counters.DecodingSeconds += Math.Min(seconds, busy);
             }
             AdmitFromQueue();
             _counters.ObserveGauges(_running.Count, _queue.Count);
