@@ -34,7 +34,7 @@ public sealed class ModelFaults
     /// <summary>Answers that are valid JSON but break the schema (a required property missing, a number for a string).</summary>
     public double SchemaViolationRate { get => Volatile.Read(ref _schemaViolationRate); set => Volatile.Write(ref _schemaViolationRate, Check(value)); }
 
-    /// <summary>Answers whose copy is far longer than asked (beyond the schema's maxLength, or 2,000 characters).</summary>
+    /// <summary>Answers whose copy is far longer than asked (at least 500 characters and three times the normal copy).</summary>
     public double OverlongRate { get => Volatile.Read(ref _overlongRate); set => Volatile.Write(ref _overlongRate, Check(value)); }
 
     /// <summary>Answers whose copy holds Klaviyo template syntax (<c>{{ person.email }}</c>, <c>{% if %}</c>).</summary>

@@ -293,13 +293,25 @@ internal sealed class AnswerWriter(PromptFacts facts, Random dice)
 
     private static string SpoilText(string text, BadOutput bad) => bad switch
     {
-        BadOutput.Overlong => string.Concat(Enumerable.Repeat(text.TrimEnd('.') + ". ", Math.Max(2, 2_000 / Math.Max(1, text.Length + 2) + 1))).TrimEnd(),
+        // Beyond any subject or preview bound and three times the copy, yet within a usual max_tokens budget.
+        BadOutput.Overlong => Repeat(text, Math.Max(500, text.Length * 3)),
         BadOutput.TemplateSyntax => $"{{{{ person.first_name|default:'there' }}}}, {text} {{% if person.vip %}}VIP{{% endif %}}",
         BadOutput.Html => $"<b>{text}</b> <a href=\"#\">Shop</a>",
         BadOutput.Link => $"{text} Claim yours at {ModelFaults.InventedLink}",
         BadOutput.InventedPercentage => $"{text} Today only, {ModelFaults.InventedPercentage} everything",
         _ => text,
     };
+
+    private static string Repeat(string text, int length)
+    {
+        var sentence = text.TrimEnd('.') + ". ";
+        var result = new System.Text.StringBuilder(length + sentence.Length);
+        while (result.Length < length)
+        {
+            result.Append(sentence);
+        }
+        return result.ToString().TrimEnd();
+    }
 
     private static string Serialize(JsonNode? node) => node is null ? "null" : node.ToJsonString(_compact);
 }

@@ -81,7 +81,7 @@ internal static class CopyWriter
             options.Add($"{original}, now in {place}");
         }
         var subject = Pick(dice, options);
-        return firstName is not null && dice.Next(2) == 0 ? $"{firstName}, {LowerFirst(subject)}" : subject;
+        return firstName is not null && dice.Next(2) == 0 ? $"{firstName}, {subject}" : subject;
     }
 
     private static string Preview(Random dice, string? original, string? tier, string? category, string? product, string? place)
@@ -173,7 +173,4 @@ internal static class CopyWriter
     }
 
     private static string Lower(string text) => text.ToLower(CultureInfo.InvariantCulture);
-
-    private static string LowerFirst(string text) =>
-        text.Length > 1 && char.IsUpper(text[0]) && !char.IsUpper(text[1]) ? char.ToLowerInvariant(text[0]) + text[1..] : text;
 }
