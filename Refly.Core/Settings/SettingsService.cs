@@ -27,7 +27,8 @@ public sealed class SettingsService(
     IOptionsMonitor<PersonalizationOptions> personalizationOptions,
     IOptionsMonitor<LlmPersonalizerOptions> llmOptions,
     TimeProvider time,
-    ILogger<SettingsService> logger)
+    ILogger<SettingsService> logger,
+    IFallbackLlmEndpoint? fallbackLlm = null)
 {
     /// <summary>Setting key of the Klaviyo private API key (secret).</summary>
     public const string KlaviyoApiKeySetting = "Klaviyo:ApiKey";
@@ -36,6 +37,7 @@ public sealed class SettingsService(
     private static readonly TriggerSettingsValidator _triggerValidator = new();
     private static readonly CampaignSyncSettingsValidator _syncValidator = new();
     private static readonly PersonalizerSettingsValidator _personalizerValidator = new();
+    private static readonly PersonalizerSettingsValidator _personalizerValidatorWithBuiltInModel = new(builtInModel: true);
     private static readonly RateLimitSettingsValidator _rateLimitValidator = new();
     private readonly SemaphoreSlim _saving = new(1, 1);
     private Dictionary<string, string> _operational = new(StringComparer.OrdinalIgnoreCase);
@@ -184,7 +186,9 @@ public sealed class SettingsService(
     /// </summary>
     public async Task<SettingsResult> SavePersonalizerSettingsAsync(PersonalizerSettingsInput input, CancellationToken cancellationToken)
     {
-        var validation = await _personalizerValidator.ValidateAsync(input, cancellationToken);
+        // In demo mode an LLM without an endpoint is the built-in model.
+        var validator = fallbackLlm?.Current is null ? _personalizerValidator : _personalizerValidatorWithBuiltInModel;
+        var validation = await validator.ValidateAsync(input, cancellationToken);
         if (!validation.IsValid)
         {
             return SettingsResult.Refused(validation);

@@ -126,12 +126,14 @@ public sealed record PersonalizerSettingsInput(string? Personalizer, string? End
 /// <summary>The personalizer choice and the LLM endpoint, model and key.</summary>
 public sealed class PersonalizerSettingsValidator : AbstractValidator<PersonalizerSettingsInput>
 {
-    public PersonalizerSettingsValidator()
+    /// <param name="builtInModel">Whether a built-in model stands in when no endpoint is given (demo mode); then the endpoint, and the model without one, may be empty.</param>
+    public PersonalizerSettingsValidator(bool builtInModel = false)
     {
         RuleFor(input => input.Personalizer)
             .Must(p => p is Personalization.RuleBasedPersonalizer.PersonalizerName or Personalization.LlmPersonalizer.PersonalizerName)
             .WithMessage("Choose the rule-based or the LLM personalizer.");
-        When(input => input.Personalizer == Personalization.LlmPersonalizer.PersonalizerName, () =>
+        When(input => input.Personalizer == Personalization.LlmPersonalizer.PersonalizerName
+            && !(builtInModel && string.IsNullOrWhiteSpace(input.Endpoint)), () =>
         {
             RuleFor(input => input.Endpoint)
                 .Must(endpoint => !string.IsNullOrWhiteSpace(endpoint))

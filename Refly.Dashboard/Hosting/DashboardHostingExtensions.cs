@@ -12,6 +12,8 @@ using Refly.Core.Persistence;
 using Refly.Dashboard.Automation;
 using Refly.Dashboard.Components;
 using Refly.KlaviyoSandbox;
+using Refly.ModelSandbox;
+using Refly.Core.Personalization;
 
 namespace Refly.Dashboard.Hosting;
 
@@ -55,6 +57,9 @@ internal static class DashboardHostingExtensions
         services.AddSingleton<OptionsKlaviyoConnection>();
         services.AddSingleton<DemoAwareKlaviyoConnection>();
         services.AddSingleton<IKlaviyoConnection>(provider => provider.GetRequiredService<DemoAwareKlaviyoConnection>());
+        // Demo mode's built-in model for the LLM personalizer when Settings give it no endpoint.
+        services.AddModelSandbox(isEnabled: provider => provider.GetRequiredService<DemoModeInfo>().IsDemo);
+        services.AddSingleton<IFallbackLlmEndpoint, DemoModelEndpoint>();
         services.AddReflyCore(builder.Configuration);
         services.AddAccounts(builder.Configuration);
         services.AddSettings(builder.Configuration);

@@ -47,6 +47,16 @@ public sealed class LlmPersonalizerOptions
     /// OpenAI-compatible endpoints without structured output); null lets Microsoft.Extensions.AI decide.
     /// </summary>
     public bool? UseJsonSchemaResponseFormat { get; set; } = true;
+
+    /// <summary>A copy of these options pointed at <paramref name="fallback"/>'s endpoint, model and key.</summary>
+    internal LlmPersonalizerOptions WithEndpoint(FallbackLlmEndpoint fallback)
+    {
+        var copy = (LlmPersonalizerOptions)MemberwiseClone();
+        copy.Endpoint = fallback.Endpoint;
+        copy.ModelId = fallback.ModelId;
+        copy.ApiKey = fallback.ApiKey;
+        return copy;
+    }
 }
 
 /// <summary>

@@ -45,7 +45,8 @@ public static class PersonalizerServiceCollectionExtensions
             sp.GetRequiredService<IOptionsMonitor<LlmPersonalizerOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
-            sp.GetService<IChatClient>()));
+            sp.GetService<IChatClient>(),
+            sp.GetService<IFallbackLlmEndpoint>()));
         // Transient: whoever resolves it gets the personalizer chosen now (runs and previews ask the selector themselves).
         services.TryAddTransient(sp => sp.GetRequiredService<PersonalizerSelector>().Current);
         return services;
