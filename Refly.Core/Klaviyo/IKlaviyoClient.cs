@@ -85,6 +85,13 @@ public interface IKlaviyoClient
     /// <summary>GET /api/profile-bulk-import-jobs/{id}.</summary>
     Task<KlaviyoImportJob> GetProfileImportJobAsync(string jobId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// GET /api/profile-bulk-import-jobs filtered to status queued or processing, newest first, every page down to the
+    /// first job created before <paramref name="createdSince"/>: the account's import jobs still running, including any
+    /// whose submit answer never arrived.
+    /// </summary>
+    IAsyncEnumerable<KlaviyoImportJobListing> GetUnfinishedProfileImportJobsAsync(DateTimeOffset createdSince, CancellationToken cancellationToken);
+
     /// <summary>GET /api/profile-bulk-import-jobs/{id}/import-errors, every page.</summary>
     IAsyncEnumerable<KlaviyoImportError> GetProfileImportErrorsAsync(string jobId, CancellationToken cancellationToken);
 }
@@ -165,5 +172,8 @@ public sealed record KlaviyoImportJob(
 {
     public bool IsFinished => Status is "complete" or "cancelled" or "failed";
 }
+
+/// <summary>One job of the account's import job listing.</summary>
+public sealed record KlaviyoImportJobListing(string Id, string Status, DateTimeOffset CreatedAt);
 
 public sealed record KlaviyoImportError(string? Code, string? Title, string? Detail, string? Email, string? ProfileId);

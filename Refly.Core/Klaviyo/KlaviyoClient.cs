@@ -474,6 +474,42 @@ public sealed partial class KlaviyoClient : IKlaviyoClient
     }
 
     /// <inheritdoc />
+    public async IAsyncEnumerable<KlaviyoImportJobListing> GetUnfinishedProfileImportJobsAsync(
+        DateTimeOffset createdSince, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? pathAndQuery = "/api/profile-bulk-import-jobs" + Query(
+            ("filter", "any(status,['queued','processing'])"),
+            ("sort", "-created_at"),
+            ("page[size]", MaxPageSize.ToString(CultureInfo.InvariantCulture)));
+        while (pathAndQuery is not null)
+        {
+            List<KlaviyoImportJobListing> jobs;
+            using (var doc = await GetRequiredAsync(KlaviyoEndpoints.GetBulkImportProfilesJobs, pathAndQuery, cancellationToken).ConfigureAwait(false))
+            {
+                jobs = JsonApi.RequireArray(doc.RootElement, "data", "document").EnumerateArray().Select(item =>
+                {
+                    var id = JsonApi.RequireString(item, "id", "profile-bulk-import-job");
+                    var what = $"profile-bulk-import-job {id}.attributes";
+                    var attributes = JsonApi.RequireObject(item, "attributes", $"profile-bulk-import-job {id}");
+                    return new KlaviyoImportJobListing(id, JsonApi.RequireString(attributes, "status", what), JsonApi.RequireDate(attributes, "created_at", what));
+                }).ToList();
+                pathAndQuery = JsonApi.NextLink(doc.RootElement) is { } next ? PathAndQueryOf(next) : null;
+            }
+
+            foreach (var job in jobs)
+            {
+                if (job.CreatedAt < createdSince)
+                {
+                    // Newest first: every later job is older still.
+                    yield break;
+                }
+
+                yield return job;
+            }
+        }
+    }
+
+    /// <inheritdoc />
     public async IAsyncEnumerable<KlaviyoImportError> GetProfileImportErrorsAsync(string jobId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
