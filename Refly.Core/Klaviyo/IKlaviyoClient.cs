@@ -85,6 +85,13 @@ public interface IKlaviyoClient
     /// <summary>GET /api/profile-bulk-import-jobs/{id}.</summary>
     Task<KlaviyoImportJob> GetProfileImportJobAsync(string jobId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// GET /api/profile-bulk-import-jobs filtered to status queued or processing, newest first, every page down to the
+    /// first job created before <paramref name="createdSince"/>: the account's import jobs still running, including any
+    /// whose submit answer never arrived.
+    /// </summary>
+    IAsyncEnumerable<KlaviyoImportJobListing> GetUnfinishedProfileImportJobsAsync(DateTimeOffset createdSince, CancellationToken cancellationToken);
+
     /// <summary>GET /api/profile-bulk-import-jobs/{id}/import-errors, every page.</summary>
     IAsyncEnumerable<KlaviyoImportError> GetProfileImportErrorsAsync(string jobId, CancellationToken cancellationToken);
 }

@@ -81,6 +81,31 @@ public sealed partial class KlaviyoClient
     }
 
     /// <inheritdoc />
+    public async IAsyncEnumerable<KlaviyoImportJobListing> GetUnfinishedProfileImportJobsAsync(
+        DateTimeOffset createdSince, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var jobs = GetAllPagesAsync(
+            KlaviyoEndpoints.GetBulkImportProfilesJobs,
+            cursor => "/api/profile-bulk-import-jobs" + Query(
+                ("filter", "any(status,['queued','processing'])"),
+                ("sort", "-created_at"),
+                ("page[cursor]", cursor),
+                ("page[size]", MaxPageSize.ToString(CultureInfo.InvariantCulture))),
+            KlaviyoResponseParser.ImportJobListing,
+            cancellationToken);
+        await foreach (var job in jobs.ConfigureAwait(false))
+        {
+            if (job.CreatedAt < createdSince)
+            {
+                // Newest first: every later job is older still.
+                yield break;
+            }
+
+            yield return job;
+        }
+    }
+
+    /// <inheritdoc />
     public async IAsyncEnumerable<KlaviyoImportError> GetProfileImportErrorsAsync(string jobId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(jobId);

@@ -88,6 +88,9 @@ public static class KlaviyoEndpoints
     /// <summary>bulk_import_profiles: POST /api/profile-bulk-import-jobs.</summary>
     public static readonly KlaviyoEndpoint BulkImportProfiles = new("bulk_import_profiles", 10, 150);
 
+    /// <summary>get_bulk_import_profiles_jobs: GET /api/profile-bulk-import-jobs.</summary>
+    public static readonly KlaviyoEndpoint GetBulkImportProfilesJobs = new("get_bulk_import_profiles_jobs", 10, 150);
+
     /// <summary>get_bulk_import_profiles_job: GET /api/profile-bulk-import-jobs/{job_id}.</summary>
     public static readonly KlaviyoEndpoint GetBulkImportProfilesJob = new("get_bulk_import_profiles_job", 10, 150);
 
@@ -100,7 +103,7 @@ public static class KlaviyoEndpoints
         GetAccounts, GetCampaigns, GetCampaign, GetCampaignMessage, UpdateCampaignMessage, AssignTemplateToCampaignMessage,
         GetCampaignRecipientEstimation, CancelCampaignSend, SendCampaign, GetTemplate, CreateTemplate, DeleteTemplate,
         GetTags, GetCampaignIdsForTag, GetList, GetListWithProfileCount, GetProfilesForList, GetSegment,
-        GetSegmentWithProfileCount, GetProfilesForSegment, BulkImportProfiles, GetBulkImportProfilesJob,
-        GetErrorsForBulkImportProfilesJob,
+        GetSegmentWithProfileCount, GetProfilesForSegment, BulkImportProfiles, GetBulkImportProfilesJobs,
+        GetBulkImportProfilesJob, GetErrorsForBulkImportProfilesJob,
     ];
 }

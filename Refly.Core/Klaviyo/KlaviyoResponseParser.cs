@@ -125,6 +125,16 @@ internal static class KlaviyoResponseParser
     public static KlaviyoPage<KlaviyoImportError> ImportErrors(JsonElement root) =>
         new(DataArray(root).EnumerateArray().Select(ImportError).ToList(), JsonApi.NextCursor(root));
 
+    /// <summary>A page of GET /api/profile-bulk-import-jobs: each job's id, status and creation time.</summary>
+    public static KlaviyoPage<KlaviyoImportJobListing> ImportJobListing(JsonElement root) =>
+        new(DataArray(root).EnumerateArray().Select(item =>
+        {
+            var id = JsonApi.RequireString(item, "id", "profile-bulk-import-job");
+            var what = $"profile-bulk-import-job {id}.attributes";
+            var attributes = JsonApi.RequireObject(item, "attributes", $"profile-bulk-import-job {id}");
+            return new KlaviyoImportJobListing(id, JsonApi.RequireString(attributes, "status", what), JsonApi.RequireDate(attributes, "created_at", what));
+        }).ToList(), JsonApi.NextCursor(root));
+
     private static JsonElement Data(JsonElement root) => JsonApi.RequireObject(root, "data", "document");
 
     private static JsonElement DataArray(JsonElement root) => JsonApi.RequireArray(root, "data", "document");

@@ -19,6 +19,8 @@ public sealed class ReflyDbContext(DbContextOptions<ReflyDbContext> options) : D
 
     public DbSet<RunContact> RunContacts => Set<RunContact>();
 
+    public DbSet<RunImportJob> RunImportJobs => Set<RunImportJob>();
+
     public DbSet<TagTriggerState> TagTriggerStates => Set<TagTriggerState>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>

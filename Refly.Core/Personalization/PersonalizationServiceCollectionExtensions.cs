@@ -22,6 +22,7 @@ public static class PersonalizationServiceCollectionExtensions
         services.AddSingleton<CampaignEditor>();
         services.AddSingleton<ContentSwitcher>();
         services.AddSingleton<AudiencePipeline>();
+        services.AddSingleton<RunImportJobLedger>();
         services.AddSingleton<RunCleanup>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<PersonalizationRunService>();

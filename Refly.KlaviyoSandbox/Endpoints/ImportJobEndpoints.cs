@@ -214,7 +214,7 @@ public static partial class ImportJobEndpoints
             {
                 p.Properties.Remove(name);
             }
-        });
+        }) { Sets = [.. set.Keys], Unsets = unset };
         return null;
     }
 
@@ -226,6 +226,7 @@ public static partial class ImportJobEndpoints
         var now = store.TimeProvider.GetUtcNow();
         var status = job.StatusAt(now);
         var done = status == "complete";
+        var completedAt = job.CompletedAt;
         return new JsonObject
         {
             ["type"] = "profile-bulk-import-job",
@@ -237,7 +238,7 @@ public static partial class ImportJobEndpoints
                 ["total_count"] = job.TotalCount,
                 ["completed_count"] = done ? job.Entries.Count : 0,
                 ["failed_count"] = done ? job.Errors.Count : 0,
-                ["completed_at"] = done ? Date(job.CompletedAt) : null,
+                ["completed_at"] = done && completedAt is { } at ? Date(at) : null,
                 ["expires_at"] = Date(job.CreatedAt.AddDays(7)),
                 ["started_at"] = status == "queued" ? null : Date(job.StartedAt),
             }, request.Fields("profile-bulk-import-job")),

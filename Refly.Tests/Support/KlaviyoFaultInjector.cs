@@ -13,6 +13,8 @@ namespace Refly.Tests.Support;
 public sealed class KlaviyoFaultInjector
 {
     private volatile Fault? _fault;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lostAnswers = new();
+    private volatile Func<HttpRequestMessage, bool>? _loseAnswers;
     private long _injected;
 
     /// <summary>Requests answered by a fault so far.</summary>
@@ -29,8 +31,21 @@ public sealed class KlaviyoFaultInjector
     public void Inject(Func<HttpRequestMessage, bool> when, Func<HttpResponseMessage> respond) =>
         Inject(when, _ => Task.FromResult(respond()));
 
+    /// <summary>
+    /// From now on, requests matching <paramref name="when"/> reach the sandbox and are handled, but their answer never
+    /// arrives (the caller waits until it gives up): a submit whose answer was lost on the way back.
+    /// </summary>
+    public void LoseAnswers(Func<HttpRequestMessage, bool> when) => _loseAnswers = when;
+
+    /// <summary>The bodies of the answers <see cref="LoseAnswers"/> kept from the caller, in order.</summary>
+    public IReadOnlyList<string> LostAnswers => [.. _lostAnswers];
+
     /// <summary>Klaviyo is back to normal.</summary>
-    public void Clear() => _fault = null;
+    public void Clear()
+    {
+        _fault = null;
+        _loseAnswers = null;
+    }
 
     /// <summary>get_profiles_for_list / get_profiles_for_segment: the audience reads of a run.</summary>
     public static bool IsProfileRead(HttpRequestMessage request) =>
@@ -88,7 +103,20 @@ public sealed class KlaviyoFaultInjector
                 Interlocked.Increment(ref injector._injected);
                 return fault.Respond(cancellationToken);
             }
+            if (injector._loseAnswers is { } lose && lose(request))
+            {
+                return LoseAnswerAsync(request, cancellationToken);
+            }
             return base.SendAsync(request, cancellationToken);
+        }
+
+        private async Task<HttpResponseMessage> LoseAnswerAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            // Not linked to the caller: the sandbox handles the request to the end even when the caller gives up first.
+            using var answer = await base.SendAsync(request, CancellationToken.None);
+            injector._lostAnswers.Enqueue(await answer.Content.ReadAsStringAsync(CancellationToken.None));
+            Interlocked.Increment(ref injector._injected);
+            return await HangAsync(cancellationToken);
         }
     }
 

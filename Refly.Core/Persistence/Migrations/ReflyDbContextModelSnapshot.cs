@@ -262,6 +262,30 @@ namespace Refly.Core.Persistence.Migrations
                     b.ToTable("RunEvents");
                 });
 
+            modelBuilder.Entity("Refly.Core.Personalization.RunImportJob", b =>
+                {
+                    b.Property<string>("JobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SubmittedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("JobId");
+
+                    b.HasIndex("RunId", "State");
+
+                    b.ToTable("RunImportJobs", (string)null);
+                });
+
             modelBuilder.Entity("Refly.Core.Triggers.TagTriggerState", b =>
                 {
                     b.Property<int>("Id")
@@ -336,6 +360,15 @@ namespace Refly.Core.Persistence.Migrations
                 });
 
             modelBuilder.Entity("Refly.Core.Personalization.RunEvent", b =>
+                {
+                    b.HasOne("Refly.Core.Personalization.PersonalizationRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Refly.Core.Personalization.RunImportJob", b =>
                 {
                     b.HasOne("Refly.Core.Personalization.PersonalizationRun", null)
                         .WithMany()

@@ -28,6 +28,7 @@ public sealed class AudiencePipeline(
     IDbContextFactory<ReflyDbContext> contextFactory,
     PersonalizerSelector personalizers,
     RunStore store,
+    RunImportJobLedger importJobs,
     TimeProvider time,
     IOptions<PersonalizationOptions> options,
     ReflyMetrics metrics,
@@ -402,7 +403,7 @@ public sealed class AudiencePipeline(
             }
             await slot;
             var submitted = batch;
-            inFlight.Enqueue((submitted, ImportAsync(submitted, slots, importStop.Token)));
+            inFlight.Enqueue((submitted, ImportAsync(run.Id, submitted, slots, importStop.Token)));
             batch = new Batch();
             return true;
         }
@@ -491,7 +492,7 @@ public sealed class AudiencePipeline(
         }
     }
 
-    private async Task<BatchResult> ImportAsync(Batch batch, SemaphoreSlim slots, CancellationToken cancellationToken)
+    private async Task<BatchResult> ImportAsync(Guid runId, Batch batch, SemaphoreSlim slots, CancellationToken cancellationToken)
     {
         try
         {
@@ -503,12 +504,15 @@ public sealed class AudiencePipeline(
             for (var attempt = 1; ; attempt++)
             {
                 var jobId = await klaviyo.CreateProfileImportJobAsync(patches, cancellationToken);
+                // Recorded even when the run is being cancelled right now: its clean-up must wait for this job to end.
+                await importJobs.RecordSubmittedAsync(runId, jobId, CancellationToken.None);
                 var job = await klaviyo.GetProfileImportJobAsync(jobId, cancellationToken);
                 while (!job.IsFinished)
                 {
                     await Task.Delay(_options.ImportPollInterval, time, cancellationToken);
                     job = await klaviyo.GetProfileImportJobAsync(jobId, cancellationToken);
                 }
+                await importJobs.RecordFinishedAsync(jobId, RunImportJobLedger.TerminalStateOf(job.Status) ?? RunImportJobState.Failed, CancellationToken.None);
 
                 if (job.Status == "complete" || attempt >= 2)
                 {

@@ -94,6 +94,12 @@ public sealed class RunCheckpoint
     /// </summary>
     public bool SwitchStarted { get; set; }
 
+    /// <summary>
+    /// Clean-up has removed the restored messages' properties from the contacts of the campaign's earlier runs (which
+    /// no message references once the originals are back).
+    /// </summary>
+    public bool EarlierPropertiesRemoved { get; set; }
+
     /// <summary>The run reverted its Scheduled campaign to Draft for an edit and has not scheduled it again yet.</summary>
     public bool CampaignReverted { get; set; }
 }

@@ -43,9 +43,10 @@ public sealed class SandboxProfileTests
 
         Assert.Equal("queued", await StatusAsync(client, jobId));
         Assert.False(sandbox.Store.GetProfileProperties(profileId).ContainsKey("refly_m1_subject"));
-        time.Advance(TimeSpan.FromSeconds(6));
+        // A job takes 75% to 125% of ImportJobDelay (7.5 to 12.5 s here), processing for its second half.
+        time.Advance(TimeSpan.FromSeconds(7));
         Assert.Equal("processing", await StatusAsync(client, jobId));
-        time.Advance(TimeSpan.FromSeconds(5));
+        time.Advance(TimeSpan.FromSeconds(6));
         Assert.Equal("complete", await StatusAsync(client, jobId));
         Assert.Equal("Hi Ava", sandbox.Store.GetProfileProperties(profileId)["refly_m1_subject"]);
 
@@ -69,7 +70,7 @@ public sealed class SandboxProfileTests
                 },
             },
         });
-        time.Advance(TimeSpan.FromSeconds(11));
+        time.Advance(TimeSpan.FromSeconds(13));
         Assert.Equal("complete", await StatusAsync(client, unsetJob));
         Assert.False(sandbox.Store.GetProfileProperties(profileId).ContainsKey("refly_m1_subject"));
     }
