@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Refly.Core.Campaigns;
+using Refly.Core.Leases;
 using Refly.Core.Personalization;
 using Refly.Core.Triggers;
 
@@ -20,6 +21,8 @@ public sealed class ReflyDbContext(DbContextOptions<ReflyDbContext> options) : D
     public DbSet<RunContact> RunContacts => Set<RunContact>();
 
     public DbSet<TagTriggerState> TagTriggerStates => Set<TagTriggerState>();
+
+    public DbSet<LeaseRecord> Leases => Set<LeaseRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReflyDbContext).Assembly);

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Refly.Core.Klaviyo;
+using Refly.Core.Leases;
 using Refly.Core.Persistence;
 
 namespace Refly.Core.Personalization;
@@ -16,6 +17,7 @@ public sealed class RunCleanup(
     ContentSwitcher switcher,
     IDbContextFactory<ReflyDbContext> contextFactory,
     RunStore store,
+    LeaseManager leases,
     TimeProvider time,
     IOptions<PersonalizationOptions> options,
     ILogger<RunCleanup> logger)
@@ -123,7 +125,12 @@ public sealed class RunCleanup(
 
         var ids = contacts.Select(c => c.ProfileId).ToList();
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await leases.BeginFencedAsync(db, RunLease.NameFor(runId), cancellationToken);
         await db.RunContacts.Where(c => c.RunId == runId && ids.Contains(c.ProfileId))
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.State, RunContactState.Removed), cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
     }
 }
