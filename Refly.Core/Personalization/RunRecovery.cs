@@ -18,6 +18,7 @@ public sealed partial class RunRecovery(
     RunScheduler scheduler,
     IOptionsMonitor<LeaseOptions> leaseOptions,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<RunRecovery> logger) : BackgroundService
 {
     /// <inheritdoc />
@@ -28,8 +29,11 @@ public sealed partial class RunRecovery(
     }
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken hostStopping)
     {
+        // Stops when the application starts stopping, before the scheduler shuts down: nothing is scheduled into it then.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(hostStopping, lifetime.ApplicationStopping);
+        var stoppingToken = stopping.Token;
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -189,12 +189,13 @@ public sealed class RunStore(
         {
             await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
             // Microsoft.Data.Sqlite begins IMMEDIATE: the write lock is taken (waiting busy_timeout) before the read, so
-            // a concurrent writer can never make the read stale; disposing without commit rolls everything back.
-            var leaseName = RunLease.NameFor(runId);
-            var fenced = leases.Held(leaseName) is not null;
-            await using var transaction = writeAlongside is null && !fenced ? null : await db.Database.BeginTransactionAsync(cancellationToken);
+            // a concurrent writer, in this process or another, can never make the read stale; disposing without commit
+            // rolls everything back.
+            // Always a transaction: another instance on the database (a marketer's cancel there, the run's owner here)
+            // must not change the row between this read and the write.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             // Checked under the write lock: no other instance can take the lease between this check and the commit.
-            await leases.EnsureHeldAsync(db, leaseName, cancellationToken);
+            await leases.EnsureHeldAsync(db, RunLease.NameFor(runId), cancellationToken);
             run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
             if (run is null || !apply(run, db))
             {
@@ -205,10 +206,7 @@ public sealed class RunStore(
                 await writeAlongside(db, cancellationToken);
             }
             await db.SaveChangesAsync(cancellationToken);
-            if (transaction is not null)
-            {
-                await transaction.CommitAsync(cancellationToken);
-            }
+            await transaction.CommitAsync(cancellationToken);
         }
         finally
         {
