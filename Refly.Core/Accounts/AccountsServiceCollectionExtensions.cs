@@ -59,11 +59,6 @@ public sealed class AccountsMigrator(IDbContextFactory<AccountsDbContext> contex
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        if (pending.Count > 0)
-        {
-            logger.LogInformation("Applying {Count} accounts migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
-        }
-        await db.Database.MigrateAsync(cancellationToken);
+        await MigrationGate.MigrateAsync(db, "accounts", logger, cancellationToken);
     }
 }

@@ -15,12 +15,6 @@ public sealed record SyncStatusChanged : ChangeEvent;
 public sealed record KlaviyoConnectionChanged : ChangeEvent;
 
 /// <summary>
-/// A personalization run changed state or progress. <see cref="Run"/> is the run as saved, so that views already
-/// showing the campaign can update from the event instead of querying the database once per subscriber.
-/// </summary>
-public sealed record RunChanged(Guid RunId, string CampaignKlaviyoId, Refly.Core.Personalization.PersonalizationRun? Run = null) : ChangeEvent;
-
-/// <summary>
 /// In-process publish/subscribe for live updates. Background work publishes; Blazor components subscribe and
 /// re-render. Publishing never waits for subscribers and never fails because one of them throws.
 /// </summary>

@@ -10,13 +10,7 @@ public sealed class DatabaseMigrator(IDbContextFactory<ReflyDbContext> contextFa
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        if (pending.Count > 0)
-        {
-            logger.LogInformation("Applying {Count} database migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
-        }
-
-        await db.Database.MigrateAsync(cancellationToken);
+        await MigrationGate.MigrateAsync(db, "database", logger, cancellationToken);
 
         // WAL lets the dashboard read while background jobs write; it is a property of the file and persists.
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);

@@ -25,7 +25,7 @@ public sealed class ReflyDbContext(DbContextOptions<ReflyDbContext> options) : D
     public DbSet<LeaseRecord> Leases => Set<LeaseRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
-        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReflyDbContext).Assembly);
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReflyDbContext).Assembly, type => !AccountsEntityConfigurations.IsAccountsConfiguration(type));
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

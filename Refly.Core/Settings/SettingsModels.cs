@@ -1,3 +1,8 @@
+using FluentValidation.Results;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Refly.Core.Persistence;
+
 namespace Refly.Core.Settings;
 
 /// <summary>One stored setting; secret values are Data Protection ciphertext, never clear text.</summary>
@@ -10,29 +15,17 @@ public sealed class StoredSetting
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
-/// <summary>An automation API token: only its SHA-256 hash is stored; the token itself is shown once.</summary>
-public sealed class AutomationTokenRecord
+/// <summary>The Settings table, in the accounts store.</summary>
+internal sealed class StoredSettingConfiguration : IAccountsEntityConfiguration<StoredSetting>
 {
-    public Guid Id { get; set; }
-
-    public required string Name { get; set; }
-
-    /// <summary>Lower-case hex SHA-256 of the token.</summary>
-    public required string Hash { get; set; }
-
-    /// <summary>The token's last characters, so an admin can tell tokens apart.</summary>
-    public required string Hint { get; set; }
-
-    public DateTimeOffset CreatedAt { get; set; }
-
-    public DateTimeOffset? RevokedAt { get; set; }
+    public void Configure(EntityTypeBuilder<StoredSetting> setting)
+    {
+        setting.ToTable("Settings");
+        setting.HasKey(s => s.Key);
+        setting.Property(s => s.Key).HasMaxLength(100);
+        setting.Property(s => s.Value).HasMaxLength(8_000);
+    }
 }
-
-/// <summary>An automation token as the Settings page lists it (never the token).</summary>
-public sealed record AutomationTokenView(Guid Id, string Name, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
-
-/// <summary>A token just created: <see cref="Token"/> is shown to the admin once and not kept.</summary>
-public sealed record CreatedAutomationToken(AutomationTokenView View, string Token);
 
 /// <summary>Outcome of "Test connection".</summary>
 public sealed record ConnectionTestResult(bool Succeeded, string Message)
@@ -45,6 +38,10 @@ public sealed record ConnectionTestResult(bool Succeeded, string Message)
 public sealed record SettingsResult(bool Succeeded, IReadOnlyList<string> Errors)
 {
     public static SettingsResult Ok { get; } = new(true, []);
+
+    /// <summary>A refusal with the validation's messages, each once.</summary>
+    public static SettingsResult Refused(ValidationResult validation) =>
+        new(false, validation.Errors.Select(e => e.ErrorMessage).Distinct().ToList());
 }
 
 /// <summary>A value in use and whether it was saved in Settings (true) or comes from configuration (false).</summary>

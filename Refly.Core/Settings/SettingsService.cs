@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text;
 using FluentValidation;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -29,21 +27,21 @@ public sealed class SettingsService(
     IOptionsMonitor<PersonalizationOptions> personalizationOptions,
     IOptionsMonitor<LlmPersonalizerOptions> llmOptions,
     TimeProvider time,
-    ILogger<SettingsService> logger)
+    ILogger<SettingsService> logger,
+    IFallbackLlmEndpoint? fallbackLlm = null)
 {
     /// <summary>Setting key of the Klaviyo private API key (secret).</summary>
     public const string KlaviyoApiKeySetting = "Klaviyo:ApiKey";
 
     private static readonly KlaviyoApiKeyValidator _keyValidator = new();
-    private static readonly AutomationTokenNameValidator _tokenNameValidator = new();
     private static readonly TriggerSettingsValidator _triggerValidator = new();
     private static readonly CampaignSyncSettingsValidator _syncValidator = new();
     private static readonly PersonalizerSettingsValidator _personalizerValidator = new();
+    private static readonly PersonalizerSettingsValidator _personalizerValidatorWithBuiltInModel = new(builtInModel: true);
     private static readonly RateLimitSettingsValidator _rateLimitValidator = new();
     private readonly SemaphoreSlim _saving = new(1, 1);
     private Dictionary<string, string> _operational = new(StringComparer.OrdinalIgnoreCase);
     private readonly IDataProtector _protector = dataProtection.CreateProtector("Refly.Settings.Secrets.v1");
-    private readonly ConcurrentDictionary<string, Guid> _activeTokenHashes = new(StringComparer.Ordinal);
     private volatile string? _klaviyoApiKey;
 
     /// <summary>The Klaviyo key saved in Settings, or null (then configuration or the demo sandbox applies).</summary>
@@ -52,14 +50,14 @@ public sealed class SettingsService(
     /// <summary>The stored key masked for display (e.g. <c>pk_••••••••3f2a</c>), or null.</summary>
     public string? MaskedKlaviyoApiKey => Mask(_klaviyoApiKey);
 
-    /// <summary>Reads the stored key, the operational settings and the active token hashes into memory.</summary>
+    /// <summary>Reads the stored key and the operational settings into memory.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         string[] keys = [KlaviyoApiKeySetting, .. SettingKeys.All];
         var operational = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         string? klaviyoApiKey = null;
-        foreach (var row in await db.Settings.AsNoTracking().Where(s => keys.Contains(s.Key)).ToListAsync(cancellationToken))
+        foreach (var row in await db.Set<StoredSetting>().AsNoTracking().Where(s => keys.Contains(s.Key)).ToListAsync(cancellationToken))
         {
             if (Reveal(row) is not { } value)
             {
@@ -84,11 +82,6 @@ public sealed class SettingsService(
         {
             _saving.Release();
         }
-        _activeTokenHashes.Clear();
-        foreach (var token in await db.AutomationTokens.AsNoTracking().Where(t => t.RevokedAt == null).ToListAsync(cancellationToken))
-        {
-            _activeTokenHashes[token.Hash] = token.Id;
-        }
     }
 
     /// <summary>
@@ -101,7 +94,7 @@ public sealed class SettingsService(
         var validation = await _keyValidator.ValidateAsync(key, cancellationToken);
         if (!validation.IsValid)
         {
-            return Refused(validation);
+            return SettingsResult.Refused(validation);
         }
         await WriteAsync(new Dictionary<string, string?> { [KlaviyoApiKeySetting] = key }, cancellationToken);
         _klaviyoApiKey = key;
@@ -143,7 +136,7 @@ public sealed class SettingsService(
         var validation = await _triggerValidator.ValidateAsync(input, cancellationToken);
         if (!validation.IsValid)
         {
-            return Refused(validation);
+            return SettingsResult.Refused(validation);
         }
         IntervalInput.TryParse(input.PollInterval, out var interval);
         await SaveAsync(new Dictionary<string, string?>
@@ -161,7 +154,7 @@ public sealed class SettingsService(
         var validation = await _syncValidator.ValidateAsync(input, cancellationToken);
         if (!validation.IsValid)
         {
-            return Refused(validation);
+            return SettingsResult.Refused(validation);
         }
         IntervalInput.TryParse(input.SyncInterval, out var interval);
         await SaveAsync(new Dictionary<string, string?> { [SettingKeys.CampaignSyncInterval] = SettingKeys.FormatInterval(interval) }, cancellationToken);
@@ -175,7 +168,7 @@ public sealed class SettingsService(
         var validation = await _rateLimitValidator.ValidateAsync(input, cancellationToken);
         if (!validation.IsValid)
         {
-            return Refused(validation);
+            return SettingsResult.Refused(validation);
         }
         ShareInput.TryParse(input.Share, out var share);
         await SaveAsync(new Dictionary<string, string?> { [SettingKeys.RateLimitShare] = SettingKeys.FormatFraction(share) }, cancellationToken);
@@ -193,10 +186,12 @@ public sealed class SettingsService(
     /// </summary>
     public async Task<SettingsResult> SavePersonalizerSettingsAsync(PersonalizerSettingsInput input, CancellationToken cancellationToken)
     {
-        var validation = await _personalizerValidator.ValidateAsync(input, cancellationToken);
+        // In demo mode an LLM without an endpoint is the built-in model.
+        var validator = fallbackLlm?.Current is null ? _personalizerValidator : _personalizerValidatorWithBuiltInModel;
+        var validation = await validator.ValidateAsync(input, cancellationToken);
         if (!validation.IsValid)
         {
-            return Refused(validation);
+            return SettingsResult.Refused(validation);
         }
         var changes = new Dictionary<string, string?>
         {
@@ -276,7 +271,7 @@ public sealed class SettingsService(
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var keys = changes.Keys.ToArray();
-        var rows = await db.Settings.Where(s => keys.Contains(s.Key)).ToDictionaryAsync(s => s.Key, StringComparer.OrdinalIgnoreCase, cancellationToken);
+        var rows = await db.Set<StoredSetting>().Where(s => keys.Contains(s.Key)).ToDictionaryAsync(s => s.Key, StringComparer.OrdinalIgnoreCase, cancellationToken);
         var now = time.GetUtcNow();
         foreach (var (key, value) in changes)
         {
@@ -285,14 +280,14 @@ public sealed class SettingsService(
             {
                 if (row is not null)
                 {
-                    db.Settings.Remove(row);
+                    db.Set<StoredSetting>().Remove(row);
                 }
                 continue;
             }
             var stored = IsSecret(key) ? _protector.Protect(value) : value;
             if (row is null)
             {
-                db.Settings.Add(new StoredSetting { Key = key, Value = stored, UpdatedAt = now });
+                db.Set<StoredSetting>().Add(new StoredSetting { Key = key, Value = stored, UpdatedAt = now });
             }
             else
             {
@@ -324,73 +319,10 @@ public sealed class SettingsService(
         }
     }
 
-    private static SettingsResult Refused(FluentValidation.Results.ValidationResult validation) =>
-        new(false, validation.Errors.Select(e => e.ErrorMessage).Distinct().ToList());
-
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
-    /// <summary>Whether <paramref name="token"/> is an active token created in Settings.</summary>
-    public bool IsActiveAutomationToken(string token) =>
-        !string.IsNullOrEmpty(token) && _activeTokenHashes.ContainsKey(HashToken(token));
-
-    /// <summary>Creates a token; the clear token is returned once and only its hash is stored.</summary>
-    public async Task<(CreatedAutomationToken? Created, SettingsResult Result)> CreateAutomationTokenAsync(string? name, CancellationToken cancellationToken)
-    {
-        var trimmed = name?.Trim() ?? "";
-        var validation = await _tokenNameValidator.ValidateAsync(trimmed, cancellationToken);
-        if (!validation.IsValid)
-        {
-            return (null, Refused(validation));
-        }
-        var token = "refly_" + Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
-        var record = new AutomationTokenRecord
-        {
-            Id = Guid.NewGuid(),
-            Name = trimmed,
-            Hash = HashToken(token),
-            Hint = token[^4..],
-            CreatedAt = time.GetUtcNow(),
-        };
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        db.AutomationTokens.Add(record);
-        await db.SaveChangesAsync(cancellationToken);
-        _activeTokenHashes[record.Hash] = record.Id;
-        logger.LogInformation("Automation token {TokenId} created", record.Id);
-        return (new CreatedAutomationToken(ToView(record), token), SettingsResult.Ok);
-    }
-
-    /// <summary>Revokes a token at once; a revoked token is kept (listed as revoked) but never accepted again.</summary>
-    public async Task<bool> RevokeAutomationTokenAsync(Guid id, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var record = await db.AutomationTokens.FirstOrDefaultAsync(t => t.Id == id, cancellationToken);
-        if (record is null || record.RevokedAt is not null)
-        {
-            return false;
-        }
-        record.RevokedAt = time.GetUtcNow();
-        await db.SaveChangesAsync(cancellationToken);
-        _activeTokenHashes.TryRemove(record.Hash, out _);
-        logger.LogInformation("Automation token {TokenId} revoked", record.Id);
-        return true;
-    }
-
-    /// <summary>All tokens created in Settings, newest first.</summary>
-    public async Task<IReadOnlyList<AutomationTokenView>> ListAutomationTokensAsync(CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var records = await db.AutomationTokens.AsNoTracking().ToListAsync(cancellationToken);
-        return records.OrderByDescending(r => r.CreatedAt).Select(ToView).ToList();
-    }
 
     internal static string? Mask(string? secret) =>
         string.IsNullOrEmpty(secret) ? null : secret.Length <= 8 ? "••••••••" : $"{secret[..3]}••••••••{secret[^4..]}";
-
-    private static AutomationTokenView ToView(AutomationTokenRecord r) => new(r.Id, r.Name, r.Hint, r.CreatedAt, r.RevokedAt);
-
-    private static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-
-    private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
 /// <summary>"Test connection": asks Klaviyo for the account behind a key, with a bounded wait.</summary>

@@ -16,17 +16,6 @@ public sealed class KlaviyoApiKeyValidator : AbstractValidator<string>
     }
 }
 
-/// <summary>An automation token's name: a short label.</summary>
-public sealed class AutomationTokenNameValidator : AbstractValidator<string>
-{
-    public AutomationTokenNameValidator()
-    {
-        RuleFor(name => name)
-            .NotEmpty().WithMessage("Name the token (e.g. the script that uses it).")
-            .MaximumLength(100).WithMessage("Keep the name under 100 characters.");
-    }
-}
-
 /// <summary>Parses the intervals typed in Settings: <c>hh:mm:ss</c> (or <c>d.hh:mm:ss</c>), or a number with s, min or h.</summary>
 public static class IntervalInput
 {
@@ -137,12 +126,14 @@ public sealed record PersonalizerSettingsInput(string? Personalizer, string? End
 /// <summary>The personalizer choice and the LLM endpoint, model and key.</summary>
 public sealed class PersonalizerSettingsValidator : AbstractValidator<PersonalizerSettingsInput>
 {
-    public PersonalizerSettingsValidator()
+    /// <param name="builtInModel">Whether a built-in model stands in when no endpoint is given (demo mode); then the endpoint, and the model without one, may be empty.</param>
+    public PersonalizerSettingsValidator(bool builtInModel = false)
     {
         RuleFor(input => input.Personalizer)
             .Must(p => p is Personalization.RuleBasedPersonalizer.PersonalizerName or Personalization.LlmPersonalizer.PersonalizerName)
             .WithMessage("Choose the rule-based or the LLM personalizer.");
-        When(input => input.Personalizer == Personalization.LlmPersonalizer.PersonalizerName, () =>
+        When(input => input.Personalizer == Personalization.LlmPersonalizer.PersonalizerName
+            && !(builtInModel && string.IsNullOrWhiteSpace(input.Endpoint)), () =>
         {
             RuleFor(input => input.Endpoint)
                 .Must(endpoint => !string.IsNullOrWhiteSpace(endpoint))

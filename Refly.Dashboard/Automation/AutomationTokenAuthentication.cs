@@ -6,7 +6,7 @@ using System.Text.Encodings.Web;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using Refly.Core.Settings;
+using Refly.Core.Automation;
 using Refly.Dashboard.Accounts;
 
 namespace Refly.Dashboard.Automation;
@@ -94,7 +94,7 @@ internal sealed class AutomationTokenHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     IOptionsMonitor<AutomationOptions> automation,
-    SettingsService settings,
+    AutomationTokenService tokens,
     AutomationTokenThrottle throttle)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -117,7 +117,7 @@ internal sealed class AutomationTokenHandler(
         }
 
         var presentedToken = header["Bearer ".Length..].Trim();
-        if (settings.IsActiveAutomationToken(presentedToken))
+        if (tokens.IsActiveAutomationToken(presentedToken))
         {
             return Task.FromResult(Success("settings token"));
         }

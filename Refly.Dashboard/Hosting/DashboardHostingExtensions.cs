@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Refly.Core.Accounts;
+using Refly.Core.Automation;
 using Refly.Core.Settings;
 using Refly.Dashboard.Accounts;
 using Microsoft.Extensions.Configuration.Json;
@@ -10,7 +11,9 @@ using Refly.Core.Klaviyo;
 using Refly.Core.Persistence;
 using Refly.Dashboard.Automation;
 using Refly.Dashboard.Components;
-using Refly.Dashboard.Sandbox;
+using Refly.KlaviyoSandbox;
+using Refly.ModelSandbox;
+using Refly.Core.Personalization;
 
 namespace Refly.Dashboard.Hosting;
 
@@ -54,9 +57,13 @@ internal static class DashboardHostingExtensions
         services.AddSingleton<OptionsKlaviyoConnection>();
         services.AddSingleton<DemoAwareKlaviyoConnection>();
         services.AddSingleton<IKlaviyoConnection>(provider => provider.GetRequiredService<DemoAwareKlaviyoConnection>());
+        // Demo mode's built-in model for the LLM personalizer when Settings give it no endpoint.
+        services.AddModelSandbox(isEnabled: provider => provider.GetRequiredService<DemoModeInfo>().IsDemo);
+        services.AddSingleton<IFallbackLlmEndpoint, DemoModelEndpoint>();
         services.AddReflyCore(builder.Configuration);
         services.AddAccounts(builder.Configuration);
         services.AddSettings(builder.Configuration);
+        services.AddAutomation();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddCascadingAuthenticationState();
         services.AddMudServices();
@@ -80,6 +87,7 @@ internal static class DashboardHostingExtensions
         await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
         await app.Services.GetRequiredService<AccountsMigrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
         await app.Services.GetRequiredService<SettingsService>().LoadAsync(app.Lifetime.ApplicationStopping);
+        await app.Services.GetRequiredService<AutomationTokenService>().LoadAsync(app.Lifetime.ApplicationStopping);
 
         // Forwarded headers first: the scheme (HSTS), the client's address (throttles) and the host are the client's.
         app.UseReflyOperations();

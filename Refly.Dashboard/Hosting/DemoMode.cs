@@ -1,6 +1,8 @@
 using Refly.Core.Klaviyo;
+using Refly.Core.Personalization;
 using Refly.Core.Settings;
-using Refly.Dashboard.Sandbox;
+using Refly.KlaviyoSandbox;
+using Refly.ModelSandbox;
 
 namespace Refly.Dashboard.Hosting;
 
@@ -23,4 +25,20 @@ public sealed class DemoAwareKlaviyoConnection(KlaviyoSandboxHost sandboxHost, O
 
     /// <summary>Whether requests currently go to the built-in sandbox.</summary>
     public bool UsesSandbox => settings.StoredKlaviyoApiKey is null && sandboxHost.Current is not null;
+}
+
+/// <summary>
+/// Demo mode's built-in model: the LLM personalizer with no endpoint configured calls the model stand-in, as long as
+/// the app talks to the Klaviyo sandbox (demo copy never reaches a real account).
+/// </summary>
+/// <remarks>
+/// The connection is resolved on first use: it depends on <see cref="SettingsService"/>, which depends on this
+/// endpoint (its validator accepts an LLM without an endpoint only when there is a built-in model).
+/// </remarks>
+public sealed class DemoModelEndpoint(ModelSandboxHost modelHost, IServiceProvider services) : IFallbackLlmEndpoint
+{
+    private readonly Lazy<DemoAwareKlaviyoConnection> _klaviyo = new(services.GetRequiredService<DemoAwareKlaviyoConnection>);
+
+    public FallbackLlmEndpoint? Current =>
+        modelHost.Current is { } model && _klaviyo.Value.UsesSandbox ? new FallbackLlmEndpoint(model.Endpoint, model.ModelId, model.ApiKey) : null;
 }

@@ -1,6 +1,6 @@
 using Microsoft.Playwright;
 using Refly.Core.Campaigns;
-using Refly.Dashboard.Sandbox;
+using Refly.KlaviyoSandbox;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Browser;
@@ -22,7 +22,7 @@ public sealed class BrowserAppFixture : IAsyncLifetime
     /// A second Klaviyo at <c>Klaviyo:BaseUrl</c>, the account "Acme Outdoor" with nothing in it: where a key saved in
     /// Settings is used and checked. Demo mode (no key) keeps talking to the app's own sandbox.
     /// </summary>
-    public KlaviyoSandbox Account { get; private set; } = null!;
+    public KlaviyoSandboxServer Account { get; private set; } = null!;
 
     public ReflyAppFactory Factory { get; private set; } = null!;
 
@@ -50,7 +50,7 @@ public sealed class BrowserAppFixture : IAsyncLifetime
                 "`sudo apt-get install -y chromium` (./test.sh does this); Playwright's own browser download is not used.");
         }
         Assertions.SetDefaultExpectTimeout(ExpectTimeout);
-        Account = await KlaviyoSandbox.StartAsync(new KlaviyoSandboxOptions { Seed = store => store.OrganizationName = "Acme Outdoor" });
+        Account = await KlaviyoSandboxServer.StartAsync(new KlaviyoSandboxOptions { Seed = store => store.OrganizationName = "Acme Outdoor" });
         Factory = CreateFactory();
         _ = Factory.ServerAddress;
         _playwright = await Playwright.CreateAsync();

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Refly.Core.Accounts;
 using Refly.Core.Campaigns;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Support;
 using static Microsoft.Playwright.Assertions;
 

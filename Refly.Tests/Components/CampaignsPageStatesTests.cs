@@ -2,11 +2,12 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using Refly.Core.Campaigns;
+using Refly.Core.Klaviyo;
 using Refly.Core.Notifications;
 using Refly.Core.Personalization;
 using Refly.Dashboard.Components.Pages.Campaigns;
 using Refly.Dashboard.Hosting;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Components;
@@ -53,14 +54,8 @@ public sealed class CampaignsPageStatesTests : MudTestContext
         await using var host = await StartCoreAsync(new Dictionary<string, string?> { ["Klaviyo:ApiKey"] = "pk_revoked_0000_0000_0000_0000" });
         var page = Render<CampaignsPage>();
 
-        try
-        {
-            await host.Get<CampaignSyncService>().SyncAsync(CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // Whether the sync service throws or records the failure, the page must say so.
-        }
+        // The sync reports the rejected key to its caller and records it for the page.
+        await Assert.ThrowsAsync<KlaviyoAuthenticationException>(() => host.Get<CampaignSyncService>().SyncAsync(CancellationToken.None));
 
         page.WaitForAssertion(() => Assert.Contains("Campaign sync failed", page.Find("[data-testid='sync-error']").TextContent, StringComparison.Ordinal), _timeout);
     }
@@ -87,5 +82,37 @@ public sealed class CampaignsPageStatesTests : MudTestContext
         Assert.NotNull(ahead.QuerySelector("[data-testid='send-time-planned']"));
         Assert.Null(ahead.QuerySelector("[data-testid='send-time-planned-warning']"));
         Assert.Null(Row("Really scheduled").QuerySelector("[data-testid='send-time-planned']"));
+    }
+
+    [Fact]
+    public async Task RunChangePublished_UpdatesTheRowFromTheEvent()
+    {
+        await using var host = await StartCoreAsync();
+        var list = host.Store.AddList("Audience", 5);
+        var campaign = host.Store.AddCampaign("Live row", CampaignStatuses.Draft, DateTimeOffset.UtcNow.AddDays(3), included: [list.Id]);
+        await host.Get<CampaignSyncService>().SyncAsync(CancellationToken.None);
+        // The scheduler is not started: the run stays Queued in the database.
+        var started = await host.Get<PersonalizationRunService>().StartAsync(
+            new StartRunRequest(campaign.Id, [campaign.Messages[0].Id], RunTrigger.Manual, "test"), CancellationToken.None);
+        var page = Render<CampaignsPage>();
+        AngleSharp.Dom.IElement Cell() => page.Find("tr.campaign-row [data-testid='personalization-state']");
+        page.WaitForAssertion(() => Assert.Equal("Queued", Cell().GetAttribute("data-state")), _timeout);
+
+        // What the run executor's store publishes after a checkpoint, pushed through the app's notifier; the database still
+        // says Queued, so the row can only show this progress from the event.
+        var run = await host.Get<RunStore>().GetAsync(started.Run!.Id, CancellationToken.None);
+        Assert.NotNull(run);
+        run.State = RunState.InProgress;
+        run.TotalEstimate = 5;
+        run.Written = 3;
+        run.Processed = 3;
+        host.Get<IChangeNotifier>().Publish(new RunChanged(run.Id, run.CampaignKlaviyoId, run));
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal("InProgress", Cell().GetAttribute("data-state"));
+            Assert.Equal("3", Cell().GetAttribute("data-written"));
+        }, _timeout);
+        Assert.Contains("In Progress", Cell().TextContent, StringComparison.Ordinal);
     }
 }

@@ -6,7 +6,7 @@ using Refly.Core.Campaigns;
 using Refly.Core.Personalization;
 using Refly.Dashboard.Components.Personalization;
 using Refly.Dashboard.Hosting;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Components;

@@ -6,9 +6,10 @@ using Microsoft.Extensions.Logging;
 using Refly.Core;
 using Refly.Core.Accounts;
 using Refly.Core.Persistence;
+using Refly.Core.Automation;
 using Refly.Core.Settings;
-using Refly.Dashboard.Sandbox;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox;
+using Refly.KlaviyoSandbox.Store;
 
 namespace Refly.Tests.Support;
 
@@ -24,7 +25,7 @@ public sealed class CoreTestHost : IAsyncDisposable
     private readonly Action<IServiceCollection>? _configureServices;
     private bool _ownsSandbox = true;
 
-    private CoreTestHost(KlaviyoSandbox sandbox, Dictionary<string, string?> settings, string dataFolder, bool withSettings, Action<IServiceCollection>? configureServices)
+    private CoreTestHost(KlaviyoSandboxServer sandbox, Dictionary<string, string?> settings, string dataFolder, bool withSettings, Action<IServiceCollection>? configureServices)
     {
         Sandbox = sandbox;
         _settings = settings;
@@ -33,7 +34,7 @@ public sealed class CoreTestHost : IAsyncDisposable
         _configureServices = configureServices;
     }
 
-    public KlaviyoSandbox Sandbox { get; }
+    public KlaviyoSandboxServer Sandbox { get; }
 
     public SandboxStore Store => Sandbox.Store;
 
@@ -60,7 +61,7 @@ public sealed class CoreTestHost : IAsyncDisposable
     {
         var sandboxOptions = new KlaviyoSandboxOptions { Seed = SandboxSeeds.Empty, ImportJobDelay = TimeSpan.FromMilliseconds(100) };
         configureSandbox?.Invoke(sandboxOptions);
-        var sandbox = await KlaviyoSandbox.StartAsync(sandboxOptions);
+        var sandbox = await KlaviyoSandboxServer.StartAsync(sandboxOptions);
         var dataFolder = Directory.CreateTempSubdirectory("refly-core-").FullName;
         var all = new Dictionary<string, string?>
         {
@@ -119,6 +120,7 @@ public sealed class CoreTestHost : IAsyncDisposable
         {
             builder.Services.AddAccounts(builder.Configuration);
             builder.Services.AddSettings(builder.Configuration);
+            builder.Services.AddAutomation();
         }
         _configureServices?.Invoke(builder.Services);
         Host = builder.Build();
@@ -127,6 +129,7 @@ public sealed class CoreTestHost : IAsyncDisposable
         {
             await Host.Services.GetRequiredService<AccountsMigrator>().MigrateAsync(CancellationToken.None);
             await Host.Services.GetRequiredService<SettingsService>().LoadAsync(CancellationToken.None);
+            await Host.Services.GetRequiredService<AutomationTokenService>().LoadAsync(CancellationToken.None);
         }
         if (startScheduler)
         {

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Refly.Core.Accounts;
-using Refly.Dashboard.Sandbox;
+using Refly.KlaviyoSandbox;
 
 namespace Refly.Tests.Support;
 
@@ -58,7 +58,7 @@ public sealed class ReflyAppFactory : WebApplicationFactory<Program>
     public string DataFolder { get; }
 
     /// <summary>The sandbox the app started (demo mode).</summary>
-    public KlaviyoSandbox Sandbox => Services.GetRequiredService<KlaviyoSandboxHost>().Current ?? throw new InvalidOperationException("Not in demo mode");
+    public KlaviyoSandboxServer Sandbox => Services.GetRequiredService<KlaviyoSandboxHost>().Current ?? throw new InvalidOperationException("Not in demo mode");
 
     /// <summary>The address Kestrel listens on, e.g. http://127.0.0.1:41234.</summary>
     public Uri ServerAddress

@@ -5,7 +5,7 @@ internal static class RepositoryPaths
 {
     public static string Root { get; } = FindRoot();
 
-    public static string KlaviyoSpec(string slice) => Path.Combine(Root, "Refly.Dashboard", "Sandbox", "Spec", slice);
+    public static string KlaviyoSpec(string slice) => Path.Combine(Root, "Refly.KlaviyoSandbox", "Spec", slice);
 
     private static string FindRoot()
     {

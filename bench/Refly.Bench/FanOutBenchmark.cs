@@ -10,8 +10,8 @@ using Microsoft.Playwright;
 using Refly.Core.Accounts;
 using Refly.Core.Campaigns;
 using Refly.Core.Personalization;
-using Refly.Dashboard.Sandbox;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox;
+using Refly.KlaviyoSandbox.Store;
 
 namespace Refly.Bench;
 

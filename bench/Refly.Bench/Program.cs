@@ -4,7 +4,7 @@ using System.Text;
 using Refly.Bench;
 using Refly.Core.Klaviyo;
 using Refly.Core.Personalization;
-using Refly.Dashboard.Sandbox;
+using Refly.KlaviyoSandbox;
 
 if (args.Length > 0 && args[0] == "sandbox")
 {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Refly.Dashboard.Sandbox;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox;
+using Refly.KlaviyoSandbox.Store;
 
 namespace Refly.Bench;
 
@@ -90,7 +90,7 @@ internal sealed class SandboxProcess : IAsyncDisposable
         var settings = SandboxSettings.Parse(args);
         var campaigns = new Dictionary<long, string>();
         var neighboursList = "";
-        await using var sandbox = await KlaviyoSandbox.StartAsync(new KlaviyoSandboxOptions
+        await using var sandbox = await KlaviyoSandboxServer.StartAsync(new KlaviyoSandboxOptions
         {
             RateLimitMultiplier = settings.Multiplier,
             Latency = TimeSpan.FromMilliseconds(settings.LatencyMs),

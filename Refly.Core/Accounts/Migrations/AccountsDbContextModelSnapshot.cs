@@ -209,7 +209,7 @@ namespace Refly.Core.Accounts.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
-            modelBuilder.Entity("Refly.Core.Settings.AutomationTokenRecord", b =>
+            modelBuilder.Entity("Refly.Core.Automation.AutomationTokenRecord", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()

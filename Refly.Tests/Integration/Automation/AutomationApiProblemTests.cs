@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Logging;
 using Refly.Dashboard.Automation;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Integration.Automation;

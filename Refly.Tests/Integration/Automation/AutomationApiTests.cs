@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Refly.Core.Campaigns;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Integration.Automation;

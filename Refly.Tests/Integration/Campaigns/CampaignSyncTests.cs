@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Refly.Core.Campaigns;
 using Refly.Core.Persistence;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Integration.Campaigns;

@@ -10,8 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Refly.Core.Klaviyo;
 using Refly.Core.Persistence;
 using Refly.Core.Personalization;
-using Refly.Dashboard.Sandbox;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Integration.Personalization;
 using Refly.Tests.Support;
 using Xunit.Abstractions;
@@ -49,7 +49,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         var clock = Stopwatch.StartNew();
 
         // Slow enough that a run spans several kills: every request waits, every import job takes a while.
-        await using var sandbox = await KlaviyoSandbox.StartAsync(new KlaviyoSandboxOptions
+        await using var sandbox = await KlaviyoSandboxServer.StartAsync(new KlaviyoSandboxOptions
         {
             Seed = SandboxSeeds.Empty,
             Latency = TimeSpan.FromMilliseconds(20),
@@ -329,7 +329,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         ContentSwitch.Properties(messageKey).Any(store.GetProfileProperties(profileId).ContainsKey);
 
     /// <summary>The audience's profiles as the app reads them (through the product's Klaviyo client), for the personalizer.</summary>
-    private static async Task<Dictionary<string, KlaviyoProfile>> ExpectedContentAsync(KlaviyoSandbox sandbox, RunScenario scenario)
+    private static async Task<Dictionary<string, KlaviyoProfile>> ExpectedContentAsync(KlaviyoSandboxServer sandbox, RunScenario scenario)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -387,7 +387,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         return api;
     }
 
-    private Dictionary<string, string> Environment(KlaviyoSandbox sandbox) => new()
+    private Dictionary<string, string> Environment(KlaviyoSandboxServer sandbox) => new()
     {
         ["ConnectionStrings__Refly"] = $"Data Source={Path.Combine(_work, "data", "refly.db")}",
         // An external Klaviyo (the sandbox of this test), so what the app wrote outlives the app.

@@ -72,13 +72,11 @@ public sealed class PublishedAppTests : IDisposable
         await using (var db = new ReflyDbContext(new DbContextOptionsBuilder<ReflyDbContext>().UseSqlite($"Data Source={Path.Combine(data, "refly.db")};Pooling=False").Options))
         {
             var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
-            // InProgress is what RunRecovery resumes on the next start; a small audience may have finished first.
-            Assert.True(run.State is RunState.InProgress or RunState.Completed, $"run is {run.State} after SIGTERM: {run.Error}");
+            // InProgress is what RunRecovery resumes on the next start (the audience needs more import jobs than
+            // Klaviyo's rate limit lets through before SIGTERM, see Environment).
+            Assert.True(run.State == RunState.InProgress, $"run is {run.State} after SIGTERM: {run.Error}");
             Assert.True(run.Written > 0);
-            if (run.State == RunState.InProgress)
-            {
-                Assert.True(run.Checkpoint.BatchNumber > 0, "no checkpoint saved");
-            }
+            Assert.True(run.Checkpoint.BatchNumber > 0, "no checkpoint saved");
         }
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(data, "keys"), "*.xml"));
         Assert.False(File.Exists(Path.Combine(install, "data", "refly.db")), "the app wrote its database into the install folder");
@@ -106,7 +104,7 @@ public sealed class PublishedAppTests : IDisposable
         using var api = new HttpClient { BaseAddress = address };
         api.DefaultRequestHeaders.Authorization = new("Bearer", Token);
         var campaigns = await api.GetFromJsonAsync<JsonElement>("/api/v1/campaigns?status=Draft");
-        var campaign = campaigns.GetProperty("items").EnumerateArray().First(c => c.GetProperty("messages").GetArrayLength() > 0);
+        var campaign = campaigns.GetProperty("items").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "Holiday gift guide (draft)");
         var messageId = campaign.GetProperty("messages")[0].GetProperty("id").GetString();
         using var start = await api.PostAsJsonAsync($"/api/v1/campaigns/{campaign.GetProperty("id").GetString()}/personalization", new { messageIds = new[] { messageId } });
         Assert.True(start.StatusCode == HttpStatusCode.Accepted, await start.Content.ReadAsStringAsync());
@@ -114,7 +112,7 @@ public sealed class PublishedAppTests : IDisposable
         var written = await CoreTestHost.WaitUntilAsync(async () =>
         {
             var run = await api.GetFromJsonAsync<JsonElement>($"/api/v1/runs/{runId}");
-            return run.GetProperty("written").GetInt64() > 0 || run.GetProperty("state").GetString() == "Completed";
+            return run.GetProperty("written").GetInt64() > 0;
         }, TimeSpan.FromSeconds(60));
         Assert.True(written, "the demo run wrote nothing within 60 s");
         return runId;
@@ -123,8 +121,11 @@ public sealed class PublishedAppTests : IDisposable
     private static Dictionary<string, string> Environment(string dataFolder) => new()
     {
         ["Automation__Tokens__0"] = Token,
-        // Slower demo Klaviyo, so the run is still going when SIGTERM arrives.
+        // Slower demo Klaviyo and batches of 100 profiles, so the run is still going when SIGTERM arrives: the
+        // newsletter's ~4,500 contacts then take ~45 import jobs, which bulk_import_profiles' limit (10 a second,
+        // 150 a minute) spreads over more than 10 seconds after the first one is written.
         ["Sandbox__LatencyMilliseconds"] = "40",
+        ["Personalization__MaxProfilesPerImportJob"] = "100",
         ["ConnectionStrings__Refly"] = $"Data Source={Path.Combine(dataFolder, "refly.db")}",
         ["Logging__Format"] = "json",
         ["Logging__LogLevel__Default"] = "Information",

@@ -1,5 +1,5 @@
 using Refly.Core.Personalization;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Integration.Personalization;

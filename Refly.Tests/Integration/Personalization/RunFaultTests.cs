@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Testing;
 using Refly.Core.Campaigns;
 using Refly.Core.Klaviyo;
 using Refly.Core.Personalization;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Integration.Personalization;
@@ -277,7 +277,7 @@ public sealed class RunFaultTests
 
     private static async Task<CoreTestHost> StartAsync(
         KlaviyoFaultInjector faults,
-        Action<Refly.Dashboard.Sandbox.KlaviyoSandboxOptions>? sandbox = null,
+        Action<Refly.KlaviyoSandbox.KlaviyoSandboxOptions>? sandbox = null,
         Dictionary<string, string?>? settings = null,
         Action<IServiceCollection>? configure = null)
     {

@@ -1,6 +1,6 @@
 using Refly.Core.Campaigns;
 using Refly.Core.Personalization;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Integration.Personalization;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Refly.Core.Klaviyo;
 using Refly.Core.Personalization;
-using Refly.Dashboard.Sandbox;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Support;
 using Xunit.Abstractions;
 

@@ -1,5 +1,5 @@
-using Refly.Dashboard.Sandbox.JsonApi;
-using Refly.Dashboard.Sandbox.Spec;
+using Refly.KlaviyoSandbox.JsonApi;
+using Refly.KlaviyoSandbox.Spec;
 
 namespace Refly.Tests.Integration.Sandbox;
 

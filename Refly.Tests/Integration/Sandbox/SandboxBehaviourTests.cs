@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Integration.Sandbox;
@@ -203,7 +203,7 @@ public sealed class SandboxBehaviourTests
     [Fact]
     public async Task DemoSeed_HasEveryCampaignStateAndTheMarkerTemplate()
     {
-        await using var sandbox = await Refly.Dashboard.Sandbox.KlaviyoSandbox.StartAsync(new() { LargeListSize = 1_000 });
+        await using var sandbox = await Refly.KlaviyoSandbox.KlaviyoSandboxServer.StartAsync(new() { LargeListSize = 1_000 });
 
         var campaigns = sandbox.Store.GetCampaigns();
         foreach (var status in new[] { "Draft", "Scheduled", "Sending", "Sent", "Cancelled" })

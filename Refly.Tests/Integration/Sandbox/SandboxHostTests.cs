@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
-using Refly.Dashboard.Sandbox;
+using Refly.KlaviyoSandbox;
 
 namespace Refly.Tests.Integration.Sandbox;
 

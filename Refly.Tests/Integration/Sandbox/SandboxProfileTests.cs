@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
-using Refly.Dashboard.Sandbox;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox;
+using Refly.KlaviyoSandbox.Store;
 
 namespace Refly.Tests.Integration.Sandbox;
 
@@ -109,7 +109,7 @@ public sealed class SandboxProfileTests
     [Fact]
     public async Task LargeList_PagedAtSampleCursors_HasStableIdsAndJoinedOrder()
     {
-        await using var sandbox = await KlaviyoSandbox.StartAsync(new KlaviyoSandboxOptions { RateLimitMultiplier = 1000 });
+        await using var sandbox = await KlaviyoSandboxServer.StartAsync(new KlaviyoSandboxOptions { RateLimitMultiplier = 1000 });
         var list = sandbox.Store.GetGroups(SandboxGroupKind.List).Single(g => g.Count == 200_000);
         using var client = sandbox.CreateClient();
 

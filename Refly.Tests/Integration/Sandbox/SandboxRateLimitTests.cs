@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
-using Refly.Dashboard.Sandbox;
+using Refly.KlaviyoSandbox;
 
 namespace Refly.Tests.Integration.Sandbox;
 
@@ -105,7 +105,7 @@ public sealed class SandboxRateLimitTests
 
         using var stranger = new HttpClient { BaseAddress = sandbox.BaseUrl };
         stranger.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Klaviyo-API-Key pk_not_a_key_of_this_account");
-        stranger.DefaultRequestHeaders.TryAddWithoutValidation("revision", Refly.Dashboard.Sandbox.Spec.SpecCatalog.Revision);
+        stranger.DefaultRequestHeaders.TryAddWithoutValidation("revision", Refly.KlaviyoSandbox.Spec.SpecCatalog.Revision);
         using var rejected = await stranger.GetAsync("/api/lists/NOSUCHLIST/profiles");
         Assert.Equal(HttpStatusCode.Unauthorized, rejected.StatusCode);
         Assert.False(rejected.Headers.Contains("RateLimit-Remaining"));
@@ -136,7 +136,7 @@ public sealed class SandboxRateLimitTests
         Assert.Equal(1, sandbox.Store.Counters.ThrottledFor("get_tags"));
     }
 
-    private static Task<KlaviyoSandbox> StartAsync(FakeTimeProvider clock) =>
+    private static Task<KlaviyoSandboxServer> StartAsync(FakeTimeProvider clock) =>
         SandboxTestHelpers.StartEmptyAsync(o => o.RateLimitTimeProvider = clock);
 
     private static (int Limit, int Remaining, int Reset) Headers(HttpResponseMessage response)

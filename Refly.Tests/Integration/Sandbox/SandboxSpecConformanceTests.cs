@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Refly.Dashboard.Sandbox;
-using Refly.Dashboard.Sandbox.JsonApi;
-using Refly.Dashboard.Sandbox.Spec;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox;
+using Refly.KlaviyoSandbox.JsonApi;
+using Refly.KlaviyoSandbox.Spec;
+using Refly.KlaviyoSandbox.Store;
 
 namespace Refly.Tests.Integration.Sandbox;
 
@@ -15,7 +15,7 @@ public sealed class SandboxSpecConformanceTests
     [Fact]
     public async Task ReadOperations_AnswerWithTheSpecsResponseShapes()
     {
-        await using var sandbox = await KlaviyoSandbox.StartAsync(new KlaviyoSandboxOptions { LargeListSize = 500, RateLimitMultiplier = 1000 });
+        await using var sandbox = await KlaviyoSandboxServer.StartAsync(new KlaviyoSandboxOptions { LargeListSize = 500, RateLimitMultiplier = 1000 });
         var store = sandbox.Store;
         var campaign = store.GetCampaigns().First(c => c.Status == CampaignStatuses.Scheduled && c.Messages.Count == 2);
         var message = campaign.Messages[0];

@@ -1,19 +1,19 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Refly.Dashboard.Sandbox;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox;
+using Refly.KlaviyoSandbox.Store;
 
 namespace Refly.Tests.Integration.Sandbox;
 
 /// <summary>Starts sandboxes on free ports and talks to them over real HTTP, as the Klaviyo client will.</summary>
 internal static class SandboxTestHelpers
 {
-    public static Task<KlaviyoSandbox> StartEmptyAsync(Action<KlaviyoSandboxOptions>? configure = null)
+    public static Task<KlaviyoSandboxServer> StartEmptyAsync(Action<KlaviyoSandboxOptions>? configure = null)
     {
         var options = new KlaviyoSandboxOptions { Seed = SandboxSeeds.Empty, ImportJobDelay = TimeSpan.Zero };
         configure?.Invoke(options);
-        return KlaviyoSandbox.StartAsync(options);
+        return KlaviyoSandboxServer.StartAsync(options);
     }
 
     public static async Task<JsonDocument> GetJsonAsync(this HttpClient client, string url, System.Net.HttpStatusCode expected = System.Net.HttpStatusCode.OK)

@@ -6,9 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Refly.Core.Personalization;
 using Refly.Core.Campaigns;
+using Refly.Core.Automation;
 using Refly.Core.Settings;
-using Refly.Dashboard.Sandbox;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Integration.Security;
@@ -19,7 +20,7 @@ public sealed class SettingsSecurityTests
     [Fact]
     public async Task StoredKlaviyoKey_IsNotInTheSqliteFile_AndOverridesConfiguration()
     {
-        await using var sandbox = await KlaviyoSandbox.StartAsync(new KlaviyoSandboxOptions { Seed = SandboxSeeds.Empty });
+        await using var sandbox = await KlaviyoSandboxServer.StartAsync(new KlaviyoSandboxOptions { Seed = SandboxSeeds.Empty });
         await using var factory = new ReflyAppFactory(new Dictionary<string, string?>
         {
             ["Klaviyo:BaseUrl"] = sandbox.BaseUrl.ToString(),
@@ -140,7 +141,7 @@ public sealed class SettingsSecurityTests
     {
         await using var factory = new ReflyAppFactory(new Dictionary<string, string?> { ["Sandbox:LargeListSize"] = "200" });
         _ = factory.ServerAddress;
-        var settings = factory.Services.GetRequiredService<SettingsService>();
+        var settings = factory.Services.GetRequiredService<AutomationTokenService>();
 
         var (refusedToken, refused) = await settings.CreateAutomationTokenAsync("  ", CancellationToken.None);
         Assert.Null(refusedToken);

@@ -1,4 +1,4 @@
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Integration.Personalization;
 using Refly.Tests.Support;
 using Xunit.Abstractions;

@@ -3,7 +3,7 @@ using Refly.Core.Campaigns;
 using Refly.Core.Persistence;
 using Refly.Core.Personalization;
 using Refly.Core.Triggers;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Integration.Personalization;
 using Refly.Tests.Support;
 

@@ -1,7 +1,7 @@
 using Refly.Core.Personalization;
 using Refly.Core.Settings;
 using Refly.Core.Triggers;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Integration.Personalization;
 using Refly.Tests.Support;
 using static Refly.Tests.Integration.Triggers.TagTriggerFixture;

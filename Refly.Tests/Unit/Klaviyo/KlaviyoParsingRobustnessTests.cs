@@ -20,10 +20,10 @@ public sealed class KlaviyoParsingRobustnessTests
             [KlaviyoJson.Message("M1", "A", "Hello", "TPL1"), KlaviyoJson.Tag("T1", "Refly: Personalize")]);
         using (var doc = JsonDocument.Parse(valid))
         {
-            Assert.Equal("C1", KlaviyoClient.ParseCampaignDocument(doc.RootElement).Id);
+            Assert.Equal("C1", KlaviyoResponseParser.CampaignDocument(doc.RootElement).Id);
         }
 
-        AssertOnlyResponseExceptions(valid, root => KlaviyoClient.ParseCampaignDocument(root));
+        AssertOnlyResponseExceptions(valid, root => KlaviyoResponseParser.CampaignDocument(root));
     }
 
     [Fact]
@@ -32,10 +32,10 @@ public sealed class KlaviyoParsingRobustnessTests
         var valid = KlaviyoJson.Collection([KlaviyoJson.Profile("P1", "a@example.com")], "https://a.klaviyo.com/api/lists/L/profiles?page%5Bcursor%5D=n");
         using (var doc = JsonDocument.Parse(valid))
         {
-            Assert.Equal("n", KlaviyoClient.ParseProfilesDocument(doc.RootElement).NextCursor);
+            Assert.Equal("n", KlaviyoResponseParser.Profiles(doc.RootElement).NextCursor);
         }
 
-        AssertOnlyResponseExceptions(valid, root => KlaviyoClient.ParseProfilesDocument(root));
+        AssertOnlyResponseExceptions(valid, root => KlaviyoResponseParser.Profiles(root));
     }
 
     private static void AssertOnlyResponseExceptions(string validJson, Action<JsonElement> parse)

@@ -225,7 +225,4 @@ public sealed class RunEstimateTests
         Assert.Equal(_now.AddHours(2), SendTimeCheck.DeadlineOf(CampaignStatus.Scheduled, _now.AddHours(2)));
         Assert.Null(SendTimeCheck.DeadlineOf(CampaignStatus.Scheduled, null));
     }
-
-    [Fact]
-    public void EditLockWindow_IsFifteenMinutes() => Assert.Equal(TimeSpan.FromMinutes(15), SendTimeCheck.EditLockWindow);
 }

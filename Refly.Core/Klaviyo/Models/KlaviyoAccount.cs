@@ -1,0 +1,3 @@
+namespace Refly.Core.Klaviyo;
+
+public sealed record KlaviyoAccount(string Id, string? OrganizationName, string? DefaultSenderEmail);

@@ -1,0 +1,3 @@
+namespace Refly.Core.Klaviyo;
+
+public sealed record KlaviyoAudiences(IReadOnlyList<string> Included, IReadOnlyList<string> Excluded);

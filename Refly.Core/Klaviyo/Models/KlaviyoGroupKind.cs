@@ -1,0 +1,3 @@
+namespace Refly.Core.Klaviyo;
+
+public enum KlaviyoGroupKind { List, Segment }

@@ -1,0 +1,3 @@
+namespace Refly.Core.Klaviyo;
+
+public sealed record KlaviyoTag(string Id, string Name);

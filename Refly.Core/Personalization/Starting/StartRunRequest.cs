@@ -1,0 +1,8 @@
+namespace Refly.Core.Personalization;
+
+/// <summary>A request to personalize the selected messages of a campaign.</summary>
+/// <param name="CampaignId">Klaviyo campaign id.</param>
+/// <param name="MessageIds">Klaviyo ids of the messages to personalize.</param>
+/// <param name="Trigger">Manual or Tag.</param>
+/// <param name="StartedBy">User name (manual) or tag name (tag).</param>
+public sealed record StartRunRequest(string CampaignId, IReadOnlyList<string> MessageIds, RunTrigger Trigger, string? StartedBy);
