@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quartz;
 using Refly.Core.Campaigns;
 using Refly.Core.Klaviyo;
+using Refly.Core.Leases;
 using Refly.Core.Notifications;
 using Refly.Core.Observability;
 using Refly.Core.Persistence;
@@ -22,6 +23,7 @@ public static class ReflyCoreServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<ReflyMetrics>();
         services.AddPersistence(configuration);
+        services.AddLeases(configuration);
         services.AddKlaviyo(configuration);
         services.AddCampaigns(configuration);
         services.AddPersonalization(configuration);

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Refly.Core.Campaigns;
+using Refly.Core.Leases;
 using Refly.Core.Personalization;
 using Refly.Core.Triggers;
 
@@ -22,6 +23,8 @@ public sealed class ReflyDbContext(DbContextOptions<ReflyDbContext> options) : D
     public DbSet<RunImportJob> RunImportJobs => Set<RunImportJob>();
 
     public DbSet<TagTriggerState> TagTriggerStates => Set<TagTriggerState>();
+
+    public DbSet<LeaseRecord> Leases => Set<LeaseRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReflyDbContext).Assembly, type => !AccountsEntityConfigurations.IsAccountsConfiguration(type));

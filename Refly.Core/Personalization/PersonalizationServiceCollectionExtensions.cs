@@ -32,7 +32,8 @@ public static class PersonalizationServiceCollectionExtensions
         services.AddSingleton<GroupDirectory>();
 
         services.AddQuartz(_ => { });
-        services.AddHostedService<RunRecovery>();
+        services.AddSingleton<RunRecovery>();
+        services.AddHostedService(sp => sp.GetRequiredService<RunRecovery>());
         return services;
     }
 }

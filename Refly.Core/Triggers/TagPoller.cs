@@ -126,6 +126,7 @@ public sealed class TagPoller(
             if (isTagged)
             {
                 state!.LastSeenTaggedAt = now;
+                state.TagName = tagName;
                 if (campaign is not null && TagTriggerRules.AnswersArmedTrigger(state, campaign, latest))
                 {
                     logger.LogInformation("Tag trigger for campaign {CampaignId} is answered by run {RunId}, started since the tag was seen", id, latest!.Id);
@@ -149,7 +150,8 @@ public sealed class TagPoller(
                 latest is not null && RunStateMachine.IsActive(latest.State) ? latest : null,
                 answering,
                 campaign is not null && answering is not null && RunQueryService.IsStale(answering, campaign),
-                campaign is null ? sendTimeCheck.Check(null) : sendTimeCheck.Check(campaign.Status, campaign.SendTime));
+                campaign is null ? sendTimeCheck.Check(null) : sendTimeCheck.Check(campaign.Status, campaign.SendTime),
+                TagNameChanged: !isTagged && state is not null && !string.Equals(state.TagName, tagName, StringComparison.Ordinal));
             var decision = TagTriggerRules.Decide(facts);
             if (decision.Action == TagTriggerAction.None)
             {

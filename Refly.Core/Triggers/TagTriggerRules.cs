@@ -55,6 +55,10 @@ public sealed record TagTriggerDecision(TagTriggerAction Action, string Code, st
 /// The campaign's content or send time differs from what <paramref name="AnsweringRun"/> started from.
 /// </param>
 /// <param name="SendTime">The send-time check of the campaign now.</param>
+/// <param name="TagNameChanged">
+/// Not tagged, but the trigger remembers the campaign under another tag name than the one polled now (the name was changed
+/// in Settings): its absence from this tag says nothing about the tag it carried.
+/// </param>
 public sealed record TagTriggerFacts(
     bool Tagged,
     Campaign? Campaign,
@@ -62,7 +66,8 @@ public sealed record TagTriggerFacts(
     PersonalizationRun? ActiveRun,
     PersonalizationRun? AnsweringRun,
     bool ContentChanged,
-    SendTimeCheckResult SendTime);
+    SendTimeCheckResult SendTime,
+    bool TagNameChanged = false);
 
 /// <summary>
 /// The tag trigger's rules as a pure function (issue #5): a tagged Scheduled campaign starts once per tagging; a cancelled
@@ -77,7 +82,8 @@ public static class TagTriggerRules
         ArgumentNullException.ThrowIfNull(facts);
         if (!facts.Tagged)
         {
-            return facts.State is { Armed: false }
+            // A new tag name is not a removal of the old tag: saving a typo and then fixing it must re-personalize nothing.
+            return facts.State is { Armed: false } && !facts.TagNameChanged
                 ? new(TagTriggerAction.Rearm, TagTriggerCodes.Rearmed, "The tag was removed; adding it again starts personalization again.")
                 : new(TagTriggerAction.None, TagTriggerCodes.NotTagged, "The campaign does not carry the tag.");
         }

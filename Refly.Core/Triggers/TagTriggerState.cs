@@ -29,6 +29,13 @@ public sealed class TagTriggerState
     /// <summary><see cref="Personalization.ContentFingerprint"/> of the content and send time that run started from.</summary>
     public string? Fingerprint { get; set; }
 
+    /// <summary>
+    /// The tag name (<see cref="TriggerOptions.TagName"/>) the campaign was last seen tagged with. A poll under another
+    /// name (the name was changed in Settings, e.g. a typo and its fix) does not take the campaign's absence from that
+    /// tag as a removal: only a removal of the same tag arms the trigger again. Null for rows older than this column.
+    /// </summary>
+    public string? TagName { get; set; }
+
     /// <summary>The last poll that found the tag on the campaign.</summary>
     public DateTimeOffset? LastSeenTaggedAt { get; set; }
 
@@ -49,6 +56,7 @@ internal sealed class TagTriggerStateConfiguration : IEntityTypeConfiguration<Ta
         builder.HasIndex(s => s.CampaignKlaviyoId).IsUnique();
         builder.Property(s => s.CampaignKlaviyoId).HasMaxLength(64);
         builder.Property(s => s.Fingerprint).HasMaxLength(64);
+        builder.Property(s => s.TagName).HasMaxLength(200);
         builder.Property(s => s.LastDecision).HasMaxLength(32);
         builder.Property(s => s.LastReason).HasMaxLength(500);
     }

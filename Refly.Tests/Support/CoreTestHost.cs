@@ -23,6 +23,7 @@ public sealed class CoreTestHost : IAsyncDisposable
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _withSettings;
     private readonly Action<IServiceCollection>? _configureServices;
+    private bool _ownsSandbox = true;
 
     private CoreTestHost(KlaviyoSandboxServer sandbox, Dictionary<string, string?> settings, string dataFolder, bool withSettings, Action<IServiceCollection>? configureServices)
     {
@@ -136,6 +137,9 @@ public sealed class CoreTestHost : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the host as a shutdown would (leases released); the sandbox keeps running until disposal.</summary>
+    public Task StopAsync() => StopHostAsync();
+
     private async Task StopHostAsync()
     {
         if (Host is null)
@@ -145,7 +149,24 @@ public sealed class CoreTestHost : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await Host.StopAsync(timeout.Token);
         Host.Dispose();
+        Host = null!;
         SqliteConnection.ClearAllPools();
+    }
+
+    /// <summary>
+    /// Starts another instance on the same sandbox and database file, as a second process of the app would be (its own
+    /// scheduler and lease owner id), with <paramref name="settings"/> on top of this host's. Disposing it stops only it.
+    /// </summary>
+    public async Task<CoreTestHost> StartAnotherInstanceAsync(IDictionary<string, string?>? settings = null)
+    {
+        var all = new Dictionary<string, string?>(_settings);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+        var other = new CoreTestHost(Sandbox, all, DataFolder, _withSettings, _configureServices) { _ownsSandbox = false };
+        await other.StartHostAsync(startScheduler: true);
+        return other;
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds or the timeout passes; returns whether it held.</summary>
@@ -166,6 +187,10 @@ public sealed class CoreTestHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopHostAsync();
+        if (!_ownsSandbox)
+        {
+            return;
+        }
         await Sandbox.DisposeAsync();
         try
         {

@@ -124,6 +124,35 @@ namespace Refly.Core.Persistence.Migrations
                     b.ToTable("CampaignMessages");
                 });
 
+            modelBuilder.Entity("Refly.Core.Leases.LeaseRecord", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AcquiredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("HeartbeatAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PreviousOwner")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("Leases", (string)null);
+                });
+
             modelBuilder.Entity("Refly.Core.Personalization.PersonalizationRun", b =>
                 {
                     b.Property<Guid>("Id")
@@ -323,6 +352,10 @@ namespace Refly.Core.Persistence.Migrations
 
                     b.Property<long?>("LastSeenTaggedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("TagName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
 
                     b.HasKey("Id");
 

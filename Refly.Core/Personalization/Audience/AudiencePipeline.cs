@@ -6,7 +6,9 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.EntityFrameworkCore.Storage;
 using Refly.Core.Klaviyo;
+using Refly.Core.Leases;
 using Refly.Core.Observability;
 using Refly.Core.Persistence;
 
@@ -29,6 +31,7 @@ public sealed class AudiencePipeline(
     PersonalizerSelector personalizers,
     RunStore store,
     RunImportJobLedger importJobs,
+    LeaseManager leases,
     TimeProvider time,
     IOptions<PersonalizationOptions> options,
     ReflyMetrics metrics,
@@ -64,10 +67,8 @@ public sealed class AudiencePipeline(
     /// <summary>Contacts of batches never confirmed are forgotten (they will be read and written again); counts come from what is confirmed.</summary>
     private async Task<PersonalizationRun?> PrepareResumeAsync(PersonalizationRun run, CancellationToken cancellationToken)
     {
+        await ForgetUnconfirmedAsync(run.Id, cancellationToken);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        // Kept (not deleted) so that a cancel before they are read again still removes what their import jobs may have written.
-        await db.RunContacts.Where(c => c.RunId == run.Id && c.State == RunContactState.Pending)
-            .ExecuteUpdateAsync(u => u.SetProperty(c => c.State, RunContactState.Unconfirmed), cancellationToken);
         var written = await db.RunContacts.LongCountAsync(c => c.RunId == run.Id && c.State == RunContactState.Written, cancellationToken);
         var failed = await db.RunContacts.LongCountAsync(c => c.RunId == run.Id && c.State == RunContactState.Failed, cancellationToken);
         return await store.UpdateAsync(run.Id, _inProgress, r =>
@@ -76,6 +77,24 @@ public sealed class AudiencePipeline(
             r.Failed = failed;
             r.Processed = written + failed;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Marks the run's contacts sent in batches whose import job was never confirmed (the process stopped, or lost the
+    /// run's lease) as Unconfirmed: they are claimed and written again when their page is read again. Returns how many.
+    /// </summary>
+    public async Task<int> ForgetUnconfirmedAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await leases.BeginFencedAsync(db, RunLease.NameFor(runId), cancellationToken);
+        // Kept (not deleted) so that a cancel before they are read again still removes what their import jobs may have written.
+        var count = await db.RunContacts.Where(c => c.RunId == runId && c.State == RunContactState.Pending)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.State, RunContactState.Unconfirmed), cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        return count;
     }
 
     private async Task<PersonalizationRun?> LoadExclusionsAsync(PersonalizationRun run, KlaviyoAudiences audiences, CancellationToken cancellationToken)
@@ -275,7 +294,10 @@ public sealed class AudiencePipeline(
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var connection = (SqliteConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
+        // Fenced: an instance that lost the run's lease must not claim contacts the new holder is about to read.
+        await using var transaction = await leases.BeginFencedAsync(db, RunLease.NameFor(runId), cancellationToken);
         await using var command = connection.CreateCommand();
+        command.Transaction = (SqliteTransaction?)transaction?.GetDbTransaction();
         // A contact already known keeps its state, except one left Unconfirmed by a restart, which is claimed again.
         // (WHERE true: SQLite needs it to tell the upsert's ON from a join's.)
         command.CommandText =
@@ -289,10 +311,16 @@ public sealed class AudiencePipeline(
         command.Parameters.AddWithValue("$state", (int)state);
         command.Parameters.AddWithValue("$contacts", json);
         var inserted = new HashSet<string>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            inserted.Add(reader.GetString(0));
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                inserted.Add(reader.GetString(0));
+            }
+        }
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
         }
         return inserted;
     }

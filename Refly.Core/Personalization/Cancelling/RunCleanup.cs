@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Refly.Core.Klaviyo;
+using Refly.Core.Leases;
 using Refly.Core.Persistence;
 
 namespace Refly.Core.Personalization;
@@ -18,6 +19,7 @@ public sealed class RunCleanup(
     IDbContextFactory<ReflyDbContext> contextFactory,
     RunStore store,
     RunImportJobLedger ledger,
+    LeaseManager leases,
     TimeProvider time,
     IOptions<PersonalizationOptions> options,
     ILogger<RunCleanup> logger)
@@ -89,6 +91,7 @@ public sealed class RunCleanup(
             : run.MessageIds.SelectMany(id => ContentSwitch.Properties(ContentSwitch.MessageKey(id))).ToList();
         var chunk = options.Value.MaxProfilesPerImportJob;
         await UnsetInChunksAsync(
+            run.Id,
             async (db, after, token) =>
             {
                 var query = db.RunContacts.AsNoTracking().Where(c => c.RunId == run.Id && _mayCarryProperties.Contains(c.State));
@@ -221,6 +224,7 @@ public sealed class RunCleanup(
             var unset = restored.SelectMany(id => ContentSwitch.Properties(ContentSwitch.MessageKey(id))).ToList();
             var chunk = options.Value.MaxProfilesPerImportJob;
             await UnsetInChunksAsync(
+                run.Id,
                 async (db, after, token) =>
                 {
                     var query = db.RunContacts.AsNoTracking().Where(e =>
@@ -271,6 +275,7 @@ public sealed class RunCleanup(
     /// once; each chunk is marked when its job completes, so an interrupted clean-up resumes with what is left.
     /// </summary>
     private async Task UnsetInChunksAsync(
+        Guid runId,
         Func<ReflyDbContext, string?, CancellationToken, Task<List<Contact>>> nextChunk,
         List<string> unset,
         Func<ReflyDbContext, List<string>, CancellationToken, Task> markRemoved,
@@ -296,13 +301,13 @@ public sealed class RunCleanup(
                 inFlight.Remove(finished);
                 await finished;
             }
-            inFlight.Add(UnsetAsync(contacts, unset, markRemoved, cancellationToken));
+            inFlight.Add(UnsetAsync(runId, contacts, unset, markRemoved, cancellationToken));
         }
         await Task.WhenAll(inFlight);
     }
 
     private async Task UnsetAsync(
-        List<Contact> contacts, List<string> unset, Func<ReflyDbContext, List<string>, CancellationToken, Task> markRemoved, CancellationToken cancellationToken)
+        Guid runId, List<Contact> contacts, List<string> unset, Func<ReflyDbContext, List<string>, CancellationToken, Task> markRemoved, CancellationToken cancellationToken)
     {
         var patches = contacts.Select(c => new ProfilePropertyPatch(c.ProfileId, c.Email, new Dictionary<string, string>(), unset)).ToList();
         var jobId = await klaviyo.CreateProfileImportJobAsync(patches, cancellationToken);
@@ -319,6 +324,12 @@ public sealed class RunCleanup(
 
         var ids = contacts.Select(c => c.ProfileId).ToList();
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        // Fenced by the cleaning run's lease: a process that lost it never records a removal.
+        await using var transaction = await leases.BeginFencedAsync(db, RunLease.NameFor(runId), cancellationToken);
         await markRemoved(db, ids, cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
     }
 }

@@ -47,4 +47,11 @@ public sealed class RunScheduler(ISchedulerFactory schedulerFactory, TimeProvide
         await scheduler.ScheduleJob(job, trigger.Build(), new ScheduleJobOptions { Replace = true }, cancellationToken);
     }
 
+    /// <summary>Whether the run's job has a trigger waiting to fire in this instance.</summary>
+    public async Task<bool> IsScheduledAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulerFactory.GetScheduler(cancellationToken);
+        return (await scheduler.GetTriggersOfJob(PersonalizationRunJob.KeyFor(runId), cancellationToken)).Count > 0;
+    }
+
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Refly.Core.Klaviyo;
+using Refly.Core.Leases;
 using Refly.Core.Persistence;
 
 namespace Refly.Core.Personalization;
@@ -18,6 +19,13 @@ namespace Refly.Core.Personalization;
 /// that cannot be written (locked past busy_timeout, disk full) pauses the run instead: nothing can be recorded while
 /// it lasts, so the error is logged and the job tries again after <see cref="PersonalizationOptions.DatabaseRetryDelay"/>,
 /// resuming from the last checkpoint. Every log entry of a run carries its RunId and CampaignId (log scope).
+/// <para>
+/// A run has one owner among every app instance on the database: its job first takes the run's lease
+/// (<see cref="RunLease"/>) and does nothing while another instance holds it (<see cref="RunRecovery"/> tries again once it
+/// expires). The lease is renewed while the job runs and released when it ends; every write is fenced by it, and an
+/// instance that lost it (another took the run over) stops without writing. A run picked up from another instance (a
+/// restart, a kill -9, a lease taken over) records "Resumed after restart" with the number of contacts written again.
+/// </para>
 /// </remarks>
 public sealed partial class RunExecutor(
     RunStore store,
@@ -28,6 +36,7 @@ public sealed partial class RunExecutor(
     RunCleanup cleanup,
     IKlaviyoClient klaviyo,
     RunScheduler scheduler,
+    LeaseManager leases,
     IOptions<PersonalizationOptions> options,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
@@ -44,46 +53,113 @@ public sealed partial class RunExecutor(
     {
         // Register before reading the state: see RunCancellation.
         using var registration = cancellation.Register(runId);
-        using var shutdownOrJob = CancellationTokenSource.CreateLinkedTokenSource(jobToken, lifetime.ApplicationStopping);
-        using var any = CancellationTokenSource.CreateLinkedTokenSource(shutdownOrJob.Token, registration.Token);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = runId });
+        using var shutdownOrJob = CancellationTokenSource.CreateLinkedTokenSource(jobToken, lifetime.ApplicationStopping);
 
         var run = await store.GetAsync(runId, shutdownOrJob.Token);
-        if (run is null)
+        if (run is null || !NeedsWork(run))
         {
             return;
         }
-        using var campaignScope = logger.BeginScope(new Dictionary<string, object> { ["CampaignId"] = run.CampaignKlaviyoId });
+        var campaignId = run.CampaignKlaviyoId;
+        using var campaignScope = logger.BeginScope(new Dictionary<string, object> { ["CampaignId"] = campaignId });
 
+        LeaseAttempt attempt;
         try
         {
-            await ExecuteCoreAsync(run, registration.Token, shutdownOrJob, any.Token);
+            attempt = await leases.TryAcquireAsync(RunLease.NameFor(runId), shutdownOrJob.Token);
+        }
+        catch (Exception ex) when (DatabaseFault.Describe(ex) is { } cause && !shutdownOrJob.IsCancellationRequested)
+        {
+            LogPausedByDatabase(logger, ex, runId, campaignId, cause, options.Value.DatabaseRetryDelay);
+            await scheduler.ScheduleAsync(runId, options.Value.DatabaseRetryDelay, CancellationToken.None);
+            return;
+        }
+        if (attempt.Lease is not { } lease)
+        {
+            LogOwnedElsewhere(logger, runId, run.CampaignKlaviyoId, attempt.HeldBy ?? "unknown", attempt.HeldUntil ?? time.GetUtcNow());
+            return;
+        }
+
+        var finished = false;
+        try
+        {
+            using var owned = CancellationTokenSource.CreateLinkedTokenSource(shutdownOrJob.Token, lease.Lost);
+            using var any = CancellationTokenSource.CreateLinkedTokenSource(owned.Token, registration.Token);
+            // Read again under the lease: the previous owner may have moved the run on before it let go.
+            run = await store.GetAsync(runId, owned.Token);
+            if (run is null || !NeedsWork(run))
+            {
+                finished = true;
+                return;
+            }
+            if (lease.ChangedHands || lease.PreviousOwner is null)
+            {
+                await RecordRestartAsync(run, owned.Token);
+            }
+            await ExecuteCoreAsync(run, registration.Token, shutdownOrJob, owned.Token, any.Token, lease);
+            finished = (await store.GetAsync(runId, CancellationToken.None)) is { } after && !NeedsWork(after);
+        }
+        catch (Exception ex) when (ex is LeaseLostException || (ex is OperationCanceledException && lease.IsLost))
+        {
+            // Another instance carries the run now; whatever this one did not confirm, that one writes again.
+            LogLeaseLost(logger, runId, campaignId);
         }
         catch (Exception ex) when (DatabaseFault.Describe(ex) is { } cause && !shutdownOrJob.IsCancellationRequested)
         {
             var delay = options.Value.DatabaseRetryDelay;
             _pausedByDatabase.TryAdd(runId, (cause, time.GetUtcNow()));
-            LogPausedByDatabase(logger, ex, runId, run.CampaignKlaviyoId, cause, delay);
+            LogPausedByDatabase(logger, ex, runId, campaignId, cause, delay);
             await scheduler.ScheduleAsync(runId, delay, CancellationToken.None);
+        }
+        finally
+        {
+            // A finished run's lease is deleted; otherwise released, so another instance (or a retry here) may take it at once.
+            await leases.ReleaseAsync(lease, forget: finished, CancellationToken.None);
         }
     }
 
-    private async Task ExecuteCoreAsync(PersonalizationRun current, CancellationToken cancelToken, CancellationTokenSource shutdownOrJob, CancellationToken anyToken)
+    /// <summary>Whether the run still has something to do: personalization, or a clean-up that did not finish.</summary>
+    private static bool NeedsWork(PersonalizationRun run) =>
+        run.State is RunState.Queued or RunState.InProgress or RunState.Cancelling || run is { State: RunState.Failed, CleanedUp: false };
+
+    /// <summary>
+    /// The run was left unfinished by another instance (it was restarted, killed, or lost the lease): the contacts of
+    /// its unconfirmed batches are written again, and the timeline says so.
+    /// </summary>
+    private async Task RecordRestartAsync(PersonalizationRun run, CancellationToken cancellationToken)
+    {
+        if (run.State == RunState.InProgress)
+        {
+            var again = await pipeline.ForgetUnconfirmedAsync(run.Id, cancellationToken);
+            await store.AddEventAsync(run.Id, "Resumed",
+                $"Resumed after restart ({again} contact{(again == 1 ? "" : "s")} written again)", cancellationToken);
+            LogResumedAfterRestart(logger, run.Id, run.CampaignKlaviyoId, again);
+        }
+        else if (run.State != RunState.Queued)
+        {
+            await store.AddEventAsync(run.Id, "Resumed", "Clean-up resumed after restart", cancellationToken);
+            LogResumedAfterRestart(logger, run.Id, run.CampaignKlaviyoId, 0);
+        }
+    }
+
+    private async Task ExecuteCoreAsync(
+        PersonalizationRun current, CancellationToken cancelToken, CancellationTokenSource shutdownOrJob, CancellationToken ownedToken, CancellationToken anyToken, Lease lease)
     {
         var runId = current.Id;
         PersonalizationRun? run = current;
         if (_pausedByDatabase.TryGetValue(runId, out var pause))
         {
             await store.AddEventAsync(runId, "Resumed",
-                $"Paused from {pause.Since:u} because {pause.Cause}; resumed from the last checkpoint", shutdownOrJob.Token);
+                $"Paused from {pause.Since:u} because {pause.Cause}; resumed from the last checkpoint", ownedToken);
             _pausedByDatabase.TryRemove(runId, out _);
             LogResumedAfterDatabase(logger, runId, run.CampaignKlaviyoId, pause.Cause);
         }
 
         if (run.State == RunState.Queued)
         {
-            run = await store.TransitionAsync(runId, RunState.Queued, RunState.InProgress, "Personalization started", cancellationToken: shutdownOrJob.Token)
-                ?? await store.GetAsync(runId, shutdownOrJob.Token);
+            run = await store.TransitionAsync(runId, RunState.Queued, RunState.InProgress, "Personalization started", cancellationToken: ownedToken)
+                ?? await store.GetAsync(runId, ownedToken);
         }
 
         if (run?.State == RunState.InProgress)
@@ -91,6 +167,10 @@ public sealed partial class RunExecutor(
             try
             {
                 await PersonalizeAsync(run, anyToken);
+            }
+            catch (OperationCanceledException) when (lease.IsLost)
+            {
+                throw new LeaseLostException(lease.Name);
             }
             catch (OperationCanceledException) when (shutdownOrJob.IsCancellationRequested && !cancelToken.IsCancellationRequested)
             {
@@ -101,20 +181,20 @@ public sealed partial class RunExecutor(
             {
                 logger.LogInformation("Run {RunId} of campaign {CampaignId}: cancel requested, stopping in-flight work", runId, run.CampaignKlaviyoId);
             }
-            catch (Exception ex) when (DatabaseFault.Describe(ex) is null)
+            catch (Exception ex) when (DatabaseFault.Describe(ex) is null && ex is not LeaseLostException)
             {
-                await FailAsync(run, ex, shutdownOrJob.Token);
+                await FailAsync(run, ex, ownedToken);
             }
-            run = await store.GetAsync(runId, shutdownOrJob.Token);
+            run = await store.GetAsync(runId, ownedToken);
         }
 
         if (run?.State == RunState.Cancelling)
         {
-            await CleanUpAsync(run, _cancelling, RunState.Cancelled, shutdownOrJob.Token);
+            await CleanUpAsync(run, _cancelling, RunState.Cancelled, lease, ownedToken);
         }
         else if (run is { State: RunState.Failed, CleanedUp: false })
         {
-            await CleanUpAsync(run, _failed, RunState.Failed, shutdownOrJob.Token);
+            await CleanUpAsync(run, _failed, RunState.Failed, lease, ownedToken);
         }
     }
 
@@ -194,7 +274,7 @@ public sealed partial class RunExecutor(
         _ => "Unexpected error: " + ex.Message,
     };
 
-    private async Task CleanUpAsync(PersonalizationRun run, RunState[] states, RunState finalState, CancellationToken cancellationToken)
+    private async Task CleanUpAsync(PersonalizationRun run, RunState[] states, RunState finalState, Lease lease, CancellationToken cancellationToken)
     {
         string? note;
         try
@@ -203,10 +283,14 @@ public sealed partial class RunExecutor(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            if (lease.IsLost)
+            {
+                throw new LeaseLostException(lease.Name);
+            }
             logger.LogInformation("Clean-up of run {RunId} of campaign {CampaignId} paused by shutdown; it resumes on the next start", run.Id, run.CampaignKlaviyoId);
             return;
         }
-        catch (Exception ex) when (DatabaseFault.Describe(ex) is null)
+        catch (Exception ex) when (DatabaseFault.Describe(ex) is null && ex is not LeaseLostException)
         {
             var retryIn = options.Value.CleanupRetryDelay;
             var reason = ex is KlaviyoAuthenticationException
@@ -256,6 +340,17 @@ public sealed partial class RunExecutor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} of campaign {CampaignId} resumed after a database error ({Cause})")]
     private static partial void LogResumedAfterDatabase(ILogger logger, Guid runId, string campaignId, string cause);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Run {RunId} of campaign {CampaignId} is carried by another instance ({Owner}, lease until {HeldUntil:u}); this instance takes it over only if that lease expires")]
+    private static partial void LogOwnedElsewhere(ILogger logger, Guid runId, string campaignId, string owner, DateTimeOffset heldUntil);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Run {RunId} of campaign {CampaignId}: another instance took the run's lease over; this instance stopped without writing")]
+    private static partial void LogLeaseLost(ILogger logger, Guid runId, string campaignId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} of campaign {CampaignId} resumed after restart ({Again} contact(s) written again)")]
+    private static partial void LogResumedAfterRestart(ILogger logger, Guid runId, string campaignId, int again);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} of campaign {CampaignId} failed: {Reason}")]
     private static partial void LogRunFailed(ILogger logger, Exception? exception, Guid runId, string campaignId, string reason);

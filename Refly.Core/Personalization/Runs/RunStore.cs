@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Refly.Core.Leases;
 using Refly.Core.Notifications;
 using Refly.Core.Observability;
 using Refly.Core.Persistence;
@@ -11,8 +12,14 @@ namespace Refly.Core.Personalization;
 /// row first, so a cancel and a checkpoint can never overwrite each other; state changes go through
 /// <see cref="RunStateMachine"/>, are recorded as <see cref="RunEvent"/>s and published to the notifier.
 /// </summary>
+/// <remarks>
+/// While this instance executes a run (it holds the run's lease, see <see cref="RunLease"/>), every write to the run
+/// (state, checkpoint, counts, events) is fenced by that lease in the write's transaction: once another instance took the
+/// run over, the write throws <see cref="LeaseLostException"/> and changes nothing.
+/// </remarks>
 public sealed class RunStore(
     IDbContextFactory<ReflyDbContext> contextFactory,
+    LeaseManager leases,
     IChangeNotifier notifier,
     TimeProvider time,
     ReflyMetrics metrics,
@@ -161,8 +168,13 @@ public sealed class RunStore(
     public async Task AddEventAsync(Guid runId, string kind, string message, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await leases.BeginFencedAsync(db, RunLease.NameFor(runId), cancellationToken);
         db.RunEvents.Add(NewEvent(runId, kind, message, actor: null));
         await db.SaveChangesAsync(cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
     }
 
     private async Task<PersonalizationRun?> UpdateCoreAsync(
@@ -177,8 +189,13 @@ public sealed class RunStore(
         {
             await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
             // Microsoft.Data.Sqlite begins IMMEDIATE: the write lock is taken (waiting busy_timeout) before the read, so
-            // a concurrent writer can never make the read stale; disposing without commit rolls everything back.
-            await using var transaction = writeAlongside is null ? null : await db.Database.BeginTransactionAsync(cancellationToken);
+            // a concurrent writer, in this process or another, can never make the read stale; disposing without commit
+            // rolls everything back.
+            // Always a transaction: another instance on the database (a marketer's cancel there, the run's owner here)
+            // must not change the row between this read and the write.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // Checked under the write lock: no other instance can take the lease between this check and the commit.
+            await leases.EnsureHeldAsync(db, RunLease.NameFor(runId), cancellationToken);
             run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
             if (run is null || !apply(run, db))
             {
@@ -189,10 +206,7 @@ public sealed class RunStore(
                 await writeAlongside(db, cancellationToken);
             }
             await db.SaveChangesAsync(cancellationToken);
-            if (transaction is not null)
-            {
-                await transaction.CommitAsync(cancellationToken);
-            }
+            await transaction.CommitAsync(cancellationToken);
         }
         finally
         {

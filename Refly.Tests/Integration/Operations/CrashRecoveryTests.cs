@@ -397,6 +397,9 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         ["Klaviyo__SyncInterval"] = "00:00:05",
         ["Triggers__PollInterval"] = "01:00:00",
         ["Automation__Tokens__0"] = Token,
+        // A killed app's run leases expire within seconds, so each start resumes its runs soon (30 s by default).
+        ["Leases__Duration"] = "00:00:03",
+        ["Leases__RenewInterval"] = "00:00:01",
         // Many small batches, so kills fall between checkpoints, during import polling and mid-audience.
         ["Personalization__MaxProfilesPerImportJob"] = "100",
         ["Personalization__MaxImportJobsInFlight"] = "2",

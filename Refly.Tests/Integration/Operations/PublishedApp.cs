@@ -51,6 +51,9 @@ internal sealed class PublishedApp : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The app's process id (the dotnet host runs the app in-process).</summary>
+    public int ProcessId => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Runs <c>dotnet &lt;dll&gt; args</c> in <paramref name="installFolder"/> and returns its exit code and output.</summary>

@@ -1,4 +1,5 @@
 using Refly.Core.Personalization;
+using Refly.Core.Settings;
 using Refly.Core.Triggers;
 using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Integration.Personalization;
@@ -184,6 +185,44 @@ public sealed class TagTriggerTests
         Assert.NotEqual(first, second);
         Assert.Equal(2, (await RunsOfAsync(host, campaign.Id)).Count);
         await RunScenario.WaitForStateAsync(host, second, RunState.Completed);
+    }
+
+    [Fact]
+    public async Task Poll_TagNameSavedWithATypoThenFixed_StartsNoRunAndLeavesTheCampaignsAlone()
+    {
+        await using var host = await CoreTestHost.StartAsync(withSettings: true);
+        var campaigns = new[] { Scheduled(host, tagged: true), Scheduled(host, tagged: true) };
+        await SyncAsync(host);
+        var first = (await PollAsync(host)).StartedRunIds;
+        Assert.Equal(2, first.Count);
+        foreach (var runId in first)
+        {
+            await RunScenario.WaitForStateAsync(host, runId, RunState.Completed);
+        }
+        var before = campaigns.Select(c => (host.Store.GetCampaign(c.Id)!.Status, host.Store.GetCampaign(c.Id)!.SendTime, host.Store.GetMessage(c.Messages[0].Id)!.TemplateId)).ToList();
+        var settings = host.Get<SettingsService>();
+
+        // A typo saved in Settings: no campaign carries that tag, which is not the tag being removed from all of them.
+        Assert.True((await settings.SaveTriggerSettingsAsync(new TriggerSettingsInput("Refly: Personalise", "00:01:00"), CancellationToken.None)).Succeeded);
+        var typo = await PollAsync(host);
+        Assert.DoesNotContain(typo.Outcomes, o => o.Decision.Action == TagTriggerAction.Rearm);
+        // Fixed: the tag's campaigns were personalized under it already.
+        Assert.True((await settings.SaveTriggerSettingsAsync(new TriggerSettingsInput(Tag, "00:01:00"), CancellationToken.None)).Succeeded);
+        var fixedPoll = await PollAsync(host);
+
+        Assert.Empty(typo.StartedRunIds);
+        Assert.Empty(fixedPoll.StartedRunIds);
+        foreach (var (campaign, i) in campaigns.Select((c, i) => (c, i)))
+        {
+            var run = Assert.Single(await RunsOfAsync(host, campaign.Id));
+            Assert.Equal(RunState.Completed, run.State);
+            Assert.False((await StateOfAsync(host, campaign.Id))!.Armed);
+            Assert.Equal(before[i], (host.Store.GetCampaign(campaign.Id)!.Status, host.Store.GetCampaign(campaign.Id)!.SendTime, host.Store.GetMessage(campaign.Messages[0].Id)!.TemplateId));
+        }
+
+        // The same tag really removed still arms the trigger again.
+        host.Store.RemoveCampaignTag(campaigns[0].Id, Tag);
+        Assert.Contains((await PollAsync(host)).Outcomes, o => o.CampaignId == campaigns[0].Id && o.Decision.Action == TagTriggerAction.Rearm);
     }
 
     [Fact]

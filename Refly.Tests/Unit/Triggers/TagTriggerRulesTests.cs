@@ -123,6 +123,14 @@ public sealed class TagTriggerRulesTests
     }
 
     [Fact]
+    public void Decide_UntaggedUnderAnotherTagName_IsNoRemoval()
+    {
+        var decision = Decide(tagged: false, Campaign(), Disarmed(), answering: Run(RunState.Completed), tagNameChanged: true);
+
+        Assert.Equal(TagTriggerAction.None, decision.Action);
+    }
+
+    [Fact]
     public void Decide_UntaggedAndArmedOrUnknown_DoesNothing()
     {
         Assert.Equal(TagTriggerAction.None, Decide(tagged: false, Campaign(), Armed()).Action);
@@ -169,8 +177,9 @@ public sealed class TagTriggerRulesTests
         PersonalizationRun? active = null,
         PersonalizationRun? answering = null,
         bool changed = false,
-        SendTimeCheckResult? sendTime = null) =>
-        TagTriggerRules.Decide(new TagTriggerFacts(tagged, campaign, state, active, answering, changed, sendTime ?? _allowed));
+        SendTimeCheckResult? sendTime = null,
+        bool tagNameChanged = false) =>
+        TagTriggerRules.Decide(new TagTriggerFacts(tagged, campaign, state, active, answering, changed, sendTime ?? _allowed, tagNameChanged));
 
     private static Campaign Campaign(CampaignStatus status = CampaignStatus.Scheduled, int messages = 1) => new()
     {
