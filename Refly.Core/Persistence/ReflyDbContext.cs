@@ -21,6 +21,8 @@ public sealed class ReflyDbContext(DbContextOptions<ReflyDbContext> options) : D
 
     public DbSet<TagTriggerState> TagTriggerStates => Set<TagTriggerState>();
 
+    public DbSet<CachedGeneration> Generations => Set<CachedGeneration>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReflyDbContext).Assembly, type => !AccountsEntityConfigurations.IsAccountsConfiguration(type));
 
