@@ -26,6 +26,8 @@ public sealed class ReflyDbContext(DbContextOptions<ReflyDbContext> options) : D
 
     public DbSet<LeaseRecord> Leases => Set<LeaseRecord>();
 
+    public DbSet<CachedGeneration> Generations => Set<CachedGeneration>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReflyDbContext).Assembly, type => !AccountsEntityConfigurations.IsAccountsConfiguration(type));
 

@@ -24,7 +24,8 @@ internal sealed class ProductHost : IAsyncDisposable
 
     public T Get<T>() where T : notnull => _host.Services.GetRequiredService<T>();
 
-    public static async Task<ProductHost> StartAsync(SandboxProcess sandbox, double rateLimitScale, int readConcurrency = 8)
+    public static async Task<ProductHost> StartAsync(
+        SandboxProcess sandbox, double rateLimitScale, int readConcurrency = 8, IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         var folder = Directory.CreateTempSubdirectory("refly-bench-").FullName;
         var builder = Host.CreateApplicationBuilder();
@@ -37,6 +38,10 @@ internal sealed class ProductHost : IAsyncDisposable
             ["Klaviyo:SyncInterval"] = "01:00:00",
             ["Personalization:ReadConcurrency"] = readConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
+        if (extraSettings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(extraSettings);
+        }
         builder.Logging.ClearProviders();
         builder.Services.AddReflyCore(builder.Configuration);
         var host = builder.Build();

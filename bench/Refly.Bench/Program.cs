@@ -141,6 +141,41 @@ async Task CancelScenarioAsync(int repetitions)
         $"Cancel to Cancelled with a 200,000-contact run in full flight (250 ms latency, Klaviyo's limits), {repetitions} runs: median {times[times.Count / 2]:0.00} s, min {times[0]:0.00} s, max {times[^1]:0.00} s (includes restoring the content and removing the properties written so far)."));
 }
 
+// The LLM personalizer against the in-process model stand-in (a profile, real time): contacts/s and model use per contact.
+async Task LlmScenarioAsync(long size, string profile, int maxConcurrency)
+{
+    const int latencyMs = 250;
+    await using var model = await Refly.ModelSandbox.ModelSandboxServer.StartAsync(new Refly.ModelSandbox.ModelSandboxOptions { Profile = profile, TimeScale = 1 });
+    await using var sandbox = await SandboxProcess.StartAsync(new SandboxSettings(1, latencyMs, 2000, [size]), CancellationToken.None);
+    await using var host = await ProductHost.StartAsync(sandbox, 1, extraSettings: new Dictionary<string, string?>
+    {
+        ["Personalization:Personalizer"] = "llm",
+        ["Personalization:Llm:Endpoint"] = model.Endpoint.ToString(),
+        ["Personalization:Llm:ModelId"] = model.ModelId,
+        ["Personalization:Llm:MaxConcurrency"] = maxConcurrency.ToString(CultureInfo.InvariantCulture),
+    });
+    var llm = (LlmPersonalizer)host.Get<PersonalizerSelector>().Current;
+    var wall = Stopwatch.StartNew();
+    var run = await host.StartRunAsync(sandbox.CampaignsBySize[size]);
+    var done = await host.WaitForAsync(run.Id, r => r.State is RunState.Completed or RunState.Failed, TimeSpan.FromHours(2));
+    wall.Stop();
+    if (done.State != RunState.Completed || done.Written != size)
+    {
+        throw new InvalidOperationException($"llm: run ended {done.State} with {done.Written:N0} of {size:N0} written ({done.Error}).");
+    }
+    var seconds = (done.FinishedAt!.Value - done.StartedAt!.Value).TotalSeconds;
+    var u = llm.Stats.Snapshot();
+    var contacts = (double)(u.ContactsFromModel + u.ContactsRuleBased);
+    Line("");
+    Line(string.Create(CultureInfo.InvariantCulture,
+        $"LLM personalizer, {size:N0} contacts ({latencyMs} ms latency, Klaviyo's limits), model stand-in '{profile}' in real time, MaxConcurrency {maxConcurrency}, GroupsPerCall {host.Get<Microsoft.Extensions.Options.IOptions<LlmPersonalizerOptions>>().Value.GroupsPerCall}:"));
+    Line("");
+    Line("| contacts/s | of ceiling | wall time | fact groups | model calls | calls per contact | output tokens per contact | model-written | rule-based | cache hits | 429s | peak calls in flight | group fallbacks |");
+    Line("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    Line(string.Create(CultureInfo.InvariantCulture,
+        $"| {done.Written / seconds:N0} | {done.Written / seconds / CeilingPerSecond:P0} | {wall.Elapsed.TotalSeconds:0.0} s | {u.DistinctGroups:N0} | {u.ModelCalls:N0} | {u.ModelCalls / contacts:0.0000} | {u.OutputTokens / contacts:0.00} | {u.ContactsFromModel / contacts:P1} | {u.ContactsRuleBased:N0} | {u.CacheHits:N0} | {u.Throttled:N0} | {u.PeakConcurrency} | {string.Join(", ", u.GroupFallbacksByReason.Select(r => $"{r.Key}: {r.Value}"))} |"));
+}
+
 async Task FanOutAsync(int[] circuits, TimeSpan duration)
 {
     Line("");
@@ -187,6 +222,14 @@ else
     if (Selected("x10"))
     {
         await RunScenarioAsync("large, limits x10", 200_000, 250, 10, 2000, converted: false, readConcurrency: 24);
+    }
+    // --only llm (h100, 200,000 contacts); --llm-size N --llm-profile a100 --llm-concurrency 256 vary it.
+    if (only is not null && Selected("llm"))
+    {
+        var llmSize = long.Parse(args.SkipWhile(a => a != "--llm-size").Skip(1).FirstOrDefault() ?? "200000", CultureInfo.InvariantCulture);
+        var llmProfile = args.SkipWhile(a => a != "--llm-profile").Skip(1).FirstOrDefault() ?? "h100";
+        var llmConcurrency = int.Parse(args.SkipWhile(a => a != "--llm-concurrency").Skip(1).FirstOrDefault() ?? "64", CultureInfo.InvariantCulture);
+        await LlmScenarioAsync(llmSize, llmProfile, llmConcurrency);
     }
     if (Selected("neighbour"))
     {

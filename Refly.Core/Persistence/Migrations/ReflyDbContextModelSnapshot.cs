@@ -153,6 +153,52 @@ namespace Refly.Core.Persistence.Migrations
                     b.ToTable("Leases", (string)null);
                 });
 
+            modelBuilder.Entity("Refly.Core.Personalization.CachedGeneration", b =>
+                {
+                    b.Property<string>("FactsHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MessageId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BriefHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ModelId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ContentHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Intro")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PreviewText")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(150)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("FactsHash", "MessageId", "BriefHash", "ModelId");
+
+                    b.ToTable("GenerationCache", (string)null);
+                });
+
             modelBuilder.Entity("Refly.Core.Personalization.PersonalizationRun", b =>
                 {
                     b.Property<Guid>("Id")

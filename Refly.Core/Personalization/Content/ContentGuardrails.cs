@@ -23,6 +23,9 @@ public enum ContentViolations
 
     /// <summary>A field contains a link that is not in the original subject or preview text.</summary>
     UnknownUrl = 16,
+
+    /// <summary>A field contains a number or percentage that the original content and the allowed facts do not (an invented discount, price or date).</summary>
+    InventedNumber = 32,
 }
 
 /// <summary>
@@ -252,6 +255,84 @@ public static class ContentGuardrails
         }
 
         return violations;
+    }
+
+    /// <summary>
+    /// <see cref="Validate(string?, string?, string?, MessageContent)"/>, plus: every number in the generated fields
+    /// (digits, with their decimal or thousands separators, a percentage or not) must appear among the numbers of the
+    /// original subject and preview text or of <paramref name="allowedSources"/> (the campaign name, the facts the
+    /// model was given, the brief), else <see cref="ContentViolations.InventedNumber"/>.
+    /// </summary>
+    public static ContentViolations Validate(
+        string? subject, string? previewText, string? intro, MessageContent original, IEnumerable<string?> allowedSources)
+    {
+        ArgumentNullException.ThrowIfNull(allowedSources);
+        var violations = Validate(subject, previewText, intro, original);
+        var allowed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var source in allowedSources.Append(original.Subject).Append(original.PreviewText))
+        {
+            allowed.UnionWith(FindNumbers(source));
+        }
+
+        foreach (var field in (ReadOnlySpan<string?>)[subject, previewText, intro])
+        {
+            foreach (var number in FindNumbers(field))
+            {
+                if (!allowed.Contains(number))
+                {
+                    return violations | ContentViolations.InventedNumber;
+                }
+            }
+        }
+
+        return violations;
+    }
+
+    /// <summary>
+    /// The numbers in a text, normalized: runs of digits joined by a single <c>.</c> or <c>,</c> between digits
+    /// ("1,000", "19.99"), without a percent sign (so "30%" and "30 percent" are both "30"). Digits in other
+    /// scripts count too.
+    /// </summary>
+    public static IReadOnlyList<string> FindNumbers(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return [];
+        }
+
+        List<string>? numbers = null;
+        var i = 0;
+        while (i < text.Length)
+        {
+            if (!char.IsDigit(text[i]))
+            {
+                i++;
+                continue;
+            }
+
+            var sb = new StringBuilder();
+            while (i < text.Length)
+            {
+                if (char.IsDigit(text[i]))
+                {
+                    sb.Append((char)('0' + (int)char.GetNumericValue(text[i])));
+                    i++;
+                }
+                else if (text[i] is '.' or ',' && i + 1 < text.Length && char.IsDigit(text[i + 1]))
+                {
+                    sb.Append('.');
+                    i++;
+                }
+                else
+                {
+                    break;
+                }
+            }
+
+            (numbers ??= []).Add(sb.ToString());
+        }
+
+        return numbers ?? (IReadOnlyList<string>)[];
     }
 
     private static bool HasUnknownUrl(string? text, MessageContent original)

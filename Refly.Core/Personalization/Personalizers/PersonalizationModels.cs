@@ -16,7 +16,26 @@ public sealed record PersonalizationRequest(
     KlaviyoProfile Profile,
     string MessageId,
     string CampaignName,
-    MessageContent Original);
+    MessageContent Original)
+{
+    /// <summary>
+    /// A stable hash of the campaign's brief when it has one (it keys cached generations); null or empty when there is none.
+    /// </summary>
+    public string? BriefHash { get; init; }
+}
+
+/// <summary>Where a contact's content came from.</summary>
+public enum ContentSource
+{
+    /// <summary>The rule-based personalizer wrote it (the default personalizer, or the LLM's fallback).</summary>
+    RuleBased,
+
+    /// <summary>A model wrote it (for the contact's fact group), Refly filled in the per-contact values.</summary>
+    Model,
+
+    /// <summary>Nothing was written: the original content is kept.</summary>
+    Original,
+}
 
 /// <summary>
 /// Personalized content for one contact and one message, already through <see cref="ContentGuardrails"/>:
@@ -32,10 +51,17 @@ public sealed record PersonalizedContent(string? Subject, string? PreviewText, s
     /// <summary>True when the personalizer gave up for this contact and the original content is used.</summary>
     public bool IsFallback { get; init; }
 
-    /// <summary>Why the personalizer fell back (e.g. "timeout", "invalid output: TooLong"); null when it did not.</summary>
+    /// <summary>
+    /// Why the personalizer fell back (e.g. "timeout", "invalid output: TooLong"): to the original content when
+    /// <see cref="IsFallback"/>, or to the rule-based copy (<see cref="Source"/> <see cref="ContentSource.RuleBased"/>)
+    /// when the LLM personalizer could not use the model's; null when it did not fall back.
+    /// </summary>
     public string? FallbackReason { get; init; }
+
+    /// <summary>Who wrote the content.</summary>
+    public ContentSource Source { get; init; }
 
     /// <summary>Content that keeps the original subject, preview and template for this contact, recording why.</summary>
     public static PersonalizedContent Fallback(string reason) =>
-        new(null, null, null) { IsFallback = true, FallbackReason = reason };
+        new(null, null, null) { IsFallback = true, FallbackReason = reason, Source = ContentSource.Original };
 }

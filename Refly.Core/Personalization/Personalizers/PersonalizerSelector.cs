@@ -9,7 +9,8 @@ namespace Refly.Core.Personalization;
 /// as the options monitors see them (configuration, overridden by values saved in Settings). A run asks once, when it
 /// starts, and keeps that personalizer to its end; a change applies to the runs and previews that start afterwards.
 /// With no endpoint and no API key configured, the LLM personalizer calls the <see cref="IFallbackLlmEndpoint"/> when
-/// there is one (demo mode's built-in model).
+/// there is one (demo mode's built-in model). Every LLM personalizer it makes shares the <see cref="IGenerationCache"/>,
+/// so a settings change keeps the generations of the same model.
 /// </summary>
 public sealed class PersonalizerSelector(
     RuleBasedPersonalizer ruleBased,
@@ -18,7 +19,8 @@ public sealed class PersonalizerSelector(
     TimeProvider time,
     ILoggerFactory loggerFactory,
     IChatClient? hostChatClient = null,
-    IFallbackLlmEndpoint? fallbackEndpoint = null)
+    IFallbackLlmEndpoint? fallbackEndpoint = null,
+    IGenerationCache? generationCache = null)
 {
     private readonly Lock _lock = new();
     private (LlmPersonalizerOptions Options, FallbackLlmEndpoint? Fallback, LlmPersonalizer Personalizer)? _llm;
@@ -46,7 +48,9 @@ public sealed class PersonalizerSelector(
                 hostChatClient ?? PersonalizerServiceCollectionExtensions.CreateChatClient(effective),
                 Options.Create(effective),
                 time,
-                loggerFactory.CreateLogger<LlmPersonalizer>());
+                loggerFactory.CreateLogger<LlmPersonalizer>(),
+                ruleBased,
+                generationCache);
             _llm = (current, fallback, personalizer);
             return personalizer;
         }

@@ -1,4 +1,6 @@
 using System.ClientModel;
+using System.ClientModel.Primitives;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenAI;
+using Refly.Core.Persistence;
 
 namespace Refly.Core.Personalization;
 
@@ -39,6 +42,11 @@ public static class PersonalizerServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SendTimeCheck>();
         services.TryAddSingleton<RuleBasedPersonalizer>();
+        // The SQLite cache when the host has the database (the product always does), else none.
+        services.TryAddSingleton<IGenerationCache>(sp =>
+            sp.GetService<IDbContextFactory<ReflyDbContext>>() is { } contexts
+                ? new SqliteGenerationCache(contexts, sp.GetRequiredService<TimeProvider>())
+                : NoGenerationCache.Instance);
         services.TryAddSingleton(sp => new PersonalizerSelector(
             sp.GetRequiredService<RuleBasedPersonalizer>(),
             sp.GetRequiredService<IOptionsMonitor<PersonalizationOptions>>(),
@@ -46,7 +54,8 @@ public static class PersonalizerServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
             sp.GetService<IChatClient>(),
-            sp.GetService<IFallbackLlmEndpoint>()));
+            sp.GetService<IFallbackLlmEndpoint>(),
+            sp.GetRequiredService<IGenerationCache>()));
         // Transient: whoever resolves it gets the personalizer chosen now (runs and previews ask the selector themselves).
         services.TryAddTransient(sp => sp.GetRequiredService<PersonalizerSelector>().Current);
         return services;
@@ -61,7 +70,9 @@ public static class PersonalizerServiceCollectionExtensions
                 $"The LLM personalizer needs {LlmPersonalizerOptions.SectionName}:ModelId (and Endpoint/ApiKey for an OpenAI-compatible endpoint), or an IChatClient registered by the host.");
         }
 
-        var clientOptions = new OpenAIClientOptions();
+        // No retries inside the client: the personalizer's adaptive concurrency must see every 429 and 5xx (and its
+        // Retry-After) to back off, and it tries again itself.
+        var clientOptions = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(maxRetries: 0) };
         if (options.Endpoint is not null)
         {
             clientOptions.Endpoint = options.Endpoint;

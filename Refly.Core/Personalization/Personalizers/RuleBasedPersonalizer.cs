@@ -119,6 +119,17 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
             ContentGuardrails.SanitizeProfileValue(profile.City).Length > 0 || ContentGuardrails.SanitizeProfileValue(profile.Country).Length > 3);
     }
 
+    /// <summary>
+    /// The first name to greet the contact with, as Refly writes it (sanitized, re-cased when all lower or all upper);
+    /// empty when the profile has none or the field holds an e-mail address or digits (data-entry noise).
+    /// </summary>
+    public static string GreetingName(KlaviyoProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var name = ContentGuardrails.SanitizeProfileValue(profile.FirstName, MaxNameLength);
+        return name.Contains('@') || name.AsSpan().IndexOfAnyInRange('0', '9') >= 0 ? string.Empty : NiceCase(name);
+    }
+
     private static ContactSegment Classify(bool vip, int? days, bool hasProduct, bool hasCategory, bool hasPlace) =>
         vip ? ContactSegment.Vip
         : days >= LapsedAfterDays ? ContactSegment.Lapsed
@@ -255,13 +266,6 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
         public static Facts From(PersonalizationRequest request)
         {
             var profile = request.Profile;
-            var name = ContentGuardrails.SanitizeProfileValue(profile.FirstName, MaxNameLength);
-
-            // An email address or digits in the first-name field is data-entry noise, not a name to greet.
-            if (name.Contains('@') || name.AsSpan().IndexOfAnyInRange('0', '9') >= 0)
-            {
-                name = string.Empty;
-            }
 
             var city = NiceCase(ContentGuardrails.SanitizeProfileValue(profile.City));
             // A country code ("DE") does not read as a place in a sentence; a country name does.
@@ -275,7 +279,7 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
             return new Facts
             {
                 Segment = Classify(IsVipTier(tier), days, product.Length > 0, category.Length > 0, place.Length > 0),
-                FirstName = NiceCase(name),
+                FirstName = GreetingName(profile),
                 Place = place,
                 Category = category,
                 Product = product,
