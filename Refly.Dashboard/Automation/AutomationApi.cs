@@ -5,7 +5,7 @@ using Refly.Core.Personalization;
 
 namespace Refly.Dashboard.Automation;
 
-/// <summary>The automation API (DESIGN.md, "Automation API"): JSON, bearer tokens, RFC 7807 errors.</summary>
+/// <summary>The automation API (README, "Automation API"): JSON, bearer tokens, RFC 7807 errors.</summary>
 internal static class AutomationApi
 {
     public const string Policy = "Automation";

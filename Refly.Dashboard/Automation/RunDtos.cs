@@ -2,7 +2,7 @@ using Refly.Core.Personalization;
 
 namespace Refly.Dashboard.Automation;
 
-/// <summary>A personalization run as the automation API returns it. States use DESIGN.md's names.</summary>
+/// <summary>A personalization run as the automation API returns it. States use RunState's names.</summary>
 public sealed record RunDto(
     Guid Id,
     string CampaignId,

@@ -18,7 +18,7 @@ namespace Refly.Core.Personalization;
 public sealed record AudienceOutcome(bool ReachedEnd, string? StopReason);
 
 /// <summary>
-/// DESIGN.md steps 2 to 4: streams the audience page by page (included lists/segments de-duplicated by profile id,
+/// The audience half of a run (docs/ARCHITECTURE.md, "A run's life"): streams the audience page by page (included lists/segments de-duplicated by profile id,
 /// minus the excluded ones), personalizes every selected message for each contact (profiles are read once per run
 /// whatever the number of messages), and writes the properties with profile bulk import jobs, pipelined behind the
 /// reads. Progress and the audience cursor are checkpointed after every confirmed batch, in order, so a restart

@@ -8,7 +8,7 @@ using Refly.Core.Persistence;
 namespace Refly.Core.Personalization;
 
 /// <summary>
-/// DESIGN.md step 6, for cancelled and failed runs: restore the original subject, preview text and template, remove
+/// The clean-up of cancelled and failed runs (docs/ARCHITECTURE.md, "Where does cancel happen?"): restore the original subject, preview text and template, remove
 /// the run's properties from every contact it may have written (once no import job can write them again) and the
 /// earlier runs' properties that the restored messages no longer reference, delete the personalized template clones.
 /// Each part is recorded as it completes, so a crash during clean-up resumes where it stopped.

@@ -4,7 +4,7 @@ using Refly.Core.Klaviyo;
 namespace Refly.Core.Personalization;
 
 /// <summary>
-/// Edits a campaign's content the way Klaviyo allows it (DESIGN.md): a Draft directly; a Scheduled campaign by
+/// Edits a campaign's content the way Klaviyo allows it: a Draft directly; a Scheduled campaign by
 /// reverting its send job to Draft, editing, scheduling it again with the same strategy and time, and checking it
 /// is Scheduled again (retrying, then failing loudly). Nothing is touched within 15 minutes of the send time.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Text;
 namespace Refly.Core.Personalization;
 
 /// <summary>
-/// How a campaign message is pointed at the per-contact content (DESIGN.md, step 5), and how to recognise a
+/// How a campaign message is pointed at the per-contact content, and how to recognise a
 /// message that already is. The property names per message are
 /// <c>refly_&lt;messageKey&gt;_subject</c>, <c>_preview</c> and <c>_intro</c>; subject and preview text become
 /// lookups with the original as the default, the template gets a marked block with the intro.

@@ -4,7 +4,7 @@ using Refly.Core.Klaviyo;
 namespace Refly.Core.Personalization;
 
 /// <summary>
-/// DESIGN.md steps 1, 5 and 6: snapshot the selected messages' original content, point them at the personalized
+/// Snapshot the selected messages' original content, point them at the personalized
 /// profile properties (with the originals as defaults), and put the originals back.
 /// </summary>
 public sealed class ContentSwitcher(IKlaviyoClient klaviyo, CampaignEditor editor, ILogger<ContentSwitcher> logger)

@@ -41,7 +41,7 @@ public sealed record SendTimeCheckResult(SendTimeVerdict Verdict, string? Reason
 
 /// <summary>
 /// Refuses to touch a campaign whose send time has passed or is within <see cref="EditLockWindow"/>
-/// (Klaviyo locks edits then; DESIGN.md, step 5). Time comes from the injected <see cref="TimeProvider"/>.
+/// (Klaviyo locks edits then). Time comes from the injected <see cref="TimeProvider"/>.
 /// </summary>
 public sealed class SendTimeCheck
 {

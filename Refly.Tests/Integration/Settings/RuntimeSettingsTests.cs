@@ -196,7 +196,15 @@ public sealed class RuntimeSettingsTests
                 using var body = await JsonDocument.ParseAsync(request.Body);
                 var model = body.RootElement.TryGetProperty("model", out var m) ? m.GetString() : null;
                 endpoint.Requests.Enqueue((model, request.Headers.Authorization.ToString()));
-                var content = JsonSerializer.Serialize(new { subject = Subject, preview_text = "A note just for you.", intro = "Hello there." });
+                // The personalizer asks for one item per fact group of the prompt, each carrying its group id.
+                var prompt = string.Join("\n", body.RootElement.GetProperty("messages").EnumerateArray()
+                    .Select(message => message.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null));
+                var groups = System.Text.RegularExpressions.Regex.Matches(prompt, "\"group\"\\s*:\\s*\"([^\"]+)\"")
+                    .Select(match => match.Groups[1].Value).Where(g => g != "string").Distinct().ToList();
+                var content = JsonSerializer.Serialize(new
+                {
+                    items = groups.Select(group => new { subject = Subject, preview_text = "A note just for you.", intro = "Hello there.", group }).ToList(),
+                });
                 return Results.Json(new
                 {
                     id = "chatcmpl-test",
