@@ -6,8 +6,8 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Refly.Core.Persistence;
 using Refly.Core.Personalization;
-using Refly.Dashboard.Sandbox;
-using Refly.Dashboard.Sandbox.Store;
+using Refly.KlaviyoSandbox;
+using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Integration.Personalization;
 using Refly.Tests.Support;
 using Xunit.Abstractions;
@@ -31,7 +31,7 @@ public sealed class TwoInstancesTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task TwoAppsOnOneDatabase_OneExecutesTheRun_TheOtherTakesOverOnlyAfterTheFirstIsKilled_WrittenEqualsAudience()
     {
-        await using var sandbox = await KlaviyoSandbox.StartAsync(new KlaviyoSandboxOptions
+        await using var sandbox = await KlaviyoSandboxServer.StartAsync(new KlaviyoSandboxOptions
         {
             Seed = SandboxSeeds.Empty,
             Latency = TimeSpan.FromMilliseconds(20),
@@ -125,7 +125,7 @@ public sealed class TwoInstancesTests(ITestOutputHelper output) : IDisposable
         return api;
     }
 
-    private Dictionary<string, string> Environment(KlaviyoSandbox sandbox) => new()
+    private Dictionary<string, string> Environment(KlaviyoSandboxServer sandbox) => new()
     {
         ["ConnectionStrings__Refly"] = $"Data Source={Path.Combine(_work, "data", "refly.db")}",
         ["Klaviyo__BaseUrl"] = sandbox.BaseUrl.ToString(),
