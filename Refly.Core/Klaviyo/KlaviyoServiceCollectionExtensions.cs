@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Timeout;
+using Refly.Core.Settings;
 
 namespace Refly.Core.Klaviyo;
 
@@ -21,7 +22,8 @@ public static partial class KlaviyoServiceCollectionExtensions
     /// are waited out for as long as Klaviyo keeps sending them, honouring Retry-After), the failure pipeline (total
     /// timeout and a bounded, exponential jittered retry of 408/5xx/network errors/attempt timeouts, no circuit breaker),
     /// the pacing handler (shared per-endpoint rate limiters), a per-attempt timeout, and the response buffering handler.
-    /// Binds <see cref="KlaviyoOptions"/> from section <c>Klaviyo</c>, validated at start.
+    /// Binds <see cref="KlaviyoOptions"/> from section <c>Klaviyo</c>, validated at start; the share of the rate limits and
+    /// the API key can be saved in the UI (<see cref="RateLimitSettings"/>, <see cref="KlaviyoApiKeySettings"/>).
     /// </summary>
     /// <remarks>
     /// A 429 is Klaviyo saying "not now", never "no": a run that gave up on it would fail a campaign for being large, so
@@ -61,6 +63,8 @@ public static partial class KlaviyoServiceCollectionExtensions
         services.TryAddSingleton<KlaviyoClientStats>();
         services.TryAddTransient<KlaviyoPacingHandler>();
         services.TryAddTransient<KlaviyoResponseBufferingHandler>();
+        services.AddSettingsSection<RateLimitSettings>().AddStoredSettingsOverride<KlaviyoOptions>(RateLimitSettings.Apply);
+        services.AddSettingsSection<KlaviyoApiKeySettings>();
 
         var http = services.AddHttpClient<IKlaviyoClient, KlaviyoClient>(HttpClientName, client =>
             {

@@ -8,12 +8,12 @@ namespace Refly.Core.Settings;
 /// The operational settings saved in the UI, in memory (secrets decrypted), keyed like configuration
 /// (e.g. <c>Triggers:TagName</c>). <see cref="SettingsService"/> replaces them after a load or a save and then fires
 /// <see cref="GetChangeToken"/>, so every <see cref="IOptionsMonitor{TOptions}"/> of an overridden options class
-/// recomputes its value (see <see cref="StoredSettingsOptionsSetup"/>).
+/// recomputes its value (see <see cref="SettingsSectionServiceCollectionExtensions.AddStoredSettingsOverride{TOptions}"/>).
 /// </summary>
 public sealed class RuntimeSettings
 {
     private readonly Lock _lock = new();
-    private ImmutableDictionary<string, string> _values = ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
+    private volatile ImmutableDictionary<string, string> _values = ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.OrdinalIgnoreCase);
     private CancellationTokenSource _changed = new();
 
     /// <summary>The saved value of <paramref name="key"/>, or null when configuration applies.</summary>

@@ -4,12 +4,10 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Refly.Core.Klaviyo;
 using Refly.Core.Persistence;
-using Refly.Core.Personalization;
-using Refly.Core.Triggers;
 
 namespace Refly.Core.Settings;
 
@@ -19,10 +17,10 @@ public static class SettingsServiceCollectionExtensions
     public const string DataProtectionApplicationName = "Refly";
 
     /// <summary>
-    /// Settings saved in the UI with encrypted secrets (the operational ones override configuration at run time through
-    /// the options monitors of <see cref="TriggerOptions"/>, <see cref="KlaviyoOptions"/>, <see cref="PersonalizationOptions"/>
-    /// and <see cref="LlmPersonalizerOptions"/>), and Data Protection with its key ring in <c>keys/</c> beside
-    /// the SQLite file (one registration: other features that need Data Protection share it).
+    /// Settings saved in the UI with encrypted secrets: <see cref="SettingsService"/> stores the sections each feature
+    /// registers (<see cref="SettingsSectionServiceCollectionExtensions.AddSettingsSection{TSection}"/>), whose saved
+    /// values override configuration at run time through the options monitors. And Data Protection with its key ring in
+    /// <c>keys/</c> beside the SQLite file (one registration: other features that need Data Protection share it).
     /// </summary>
     public static IServiceCollection AddSettings(this IServiceCollection services, IConfiguration configuration)
     {
@@ -32,26 +30,9 @@ public static class SettingsServiceCollectionExtensions
             options.XmlRepository = new FileSystemXmlRepository(
                 new DirectoryInfo(KeyRingFolder(provider.GetRequiredService<IConfiguration>())),
                 provider.GetRequiredService<ILoggerFactory>())));
-        services.AddSingleton<RuntimeSettings>();
-        services.AddSingleton<StoredSettingsOptionsSetup>();
-        services.AddSingleton<IPostConfigureOptions<TriggerOptions>>(p => p.GetRequiredService<StoredSettingsOptionsSetup>());
-        services.AddSingleton<IPostConfigureOptions<KlaviyoOptions>>(p => p.GetRequiredService<StoredSettingsOptionsSetup>());
-        services.AddSingleton<IPostConfigureOptions<PersonalizationOptions>>(p => p.GetRequiredService<StoredSettingsOptionsSetup>());
-        services.AddSingleton<IPostConfigureOptions<LlmPersonalizerOptions>>(p => p.GetRequiredService<StoredSettingsOptionsSetup>());
-        AddChangeTokenSource<TriggerOptions>(services);
-        AddChangeTokenSource<KlaviyoOptions>(services);
-        AddChangeTokenSource<PersonalizationOptions>(services);
-        AddChangeTokenSource<LlmPersonalizerOptions>(services);
+        services.TryAddSingleton<RuntimeSettings>();
         services.AddSingleton<SettingsService>();
-        services.AddSingleton<KlaviyoConnectionTester>();
-        services.AddSingleton<KlaviyoKeyService>();
         return services;
-    }
-
-    /// <summary>A save refreshes the monitors of <typeparamref name="TOptions"/>.</summary>
-    private static void AddChangeTokenSource<TOptions>(IServiceCollection services)
-    {
-        services.AddSingleton<IOptionsChangeTokenSource<TOptions>, RuntimeSettingsChangeTokenSource<TOptions>>();
     }
 
     /// <summary>Configuration key that moves the key ring (systemd installs keep it under the data folder).</summary>

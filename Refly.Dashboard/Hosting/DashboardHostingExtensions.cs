@@ -63,6 +63,7 @@ internal static class DashboardHostingExtensions
         services.AddReflyCore(builder.Configuration);
         services.AddAccounts(builder.Configuration);
         services.AddSettings(builder.Configuration);
+        services.AddKlaviyoKeySettings();
         services.AddAutomation();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddCascadingAuthenticationState();

@@ -17,28 +17,22 @@ public sealed record DemoModeInfo(bool IsDemo)
 /// <c>Klaviyo:ApiKey</c>, which wins over the demo sandbox.
 /// </summary>
 /// <remarks>The sandbox host starts before the scheduler, so the first sync already finds it.</remarks>
-public sealed class DemoAwareKlaviyoConnection(KlaviyoSandboxHost sandboxHost, OptionsKlaviyoConnection configured, SettingsService settings) : IKlaviyoConnection
+public sealed class DemoAwareKlaviyoConnection(KlaviyoSandboxHost sandboxHost, OptionsKlaviyoConnection configured, KlaviyoApiKeySettings savedKey) : IKlaviyoConnection
 {
-    public Uri BaseUrl => settings.StoredKlaviyoApiKey is not null ? configured.BaseUrl : sandboxHost.Current?.BaseUrl ?? configured.BaseUrl;
+    public Uri BaseUrl => savedKey.Stored is not null ? configured.BaseUrl : sandboxHost.Current?.BaseUrl ?? configured.BaseUrl;
 
-    public string ApiKey => settings.StoredKlaviyoApiKey ?? sandboxHost.Current?.ApiKey ?? configured.ApiKey;
+    public string ApiKey => savedKey.Stored ?? sandboxHost.Current?.ApiKey ?? configured.ApiKey;
 
     /// <summary>Whether requests currently go to the built-in sandbox.</summary>
-    public bool UsesSandbox => settings.StoredKlaviyoApiKey is null && sandboxHost.Current is not null;
+    public bool UsesSandbox => savedKey.Stored is null && sandboxHost.Current is not null;
 }
 
 /// <summary>
 /// Demo mode's built-in model: the LLM personalizer with no endpoint configured calls the model stand-in, as long as
 /// the app talks to the Klaviyo sandbox (demo copy never reaches a real account).
 /// </summary>
-/// <remarks>
-/// The connection is resolved on first use: it depends on <see cref="SettingsService"/>, which depends on this
-/// endpoint (its validator accepts an LLM without an endpoint only when there is a built-in model).
-/// </remarks>
-public sealed class DemoModelEndpoint(ModelSandboxHost modelHost, IServiceProvider services) : IFallbackLlmEndpoint
+public sealed class DemoModelEndpoint(ModelSandboxHost modelHost, DemoAwareKlaviyoConnection klaviyo) : IFallbackLlmEndpoint
 {
-    private readonly Lazy<DemoAwareKlaviyoConnection> _klaviyo = new(services.GetRequiredService<DemoAwareKlaviyoConnection>);
-
     public FallbackLlmEndpoint? Current =>
-        modelHost.Current is { } model && _klaviyo.Value.UsesSandbox ? new FallbackLlmEndpoint(model.Endpoint, model.ModelId, model.ApiKey) : null;
+        modelHost.Current is { } model && klaviyo.UsesSandbox ? new FallbackLlmEndpoint(model.Endpoint, model.ModelId, model.ApiKey) : null;
 }

@@ -1,15 +1,18 @@
 using AngleSharp.Dom;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
+using Refly.Core.Campaigns;
+using Refly.Core.Klaviyo;
 using Refly.Core.Personalization;
 using Refly.Core.Settings;
+using Refly.Core.Triggers;
 using Refly.Dashboard.Components.Pages.Admin;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Components;
 
 /// <summary>
-/// The Settings page's automatic flow, campaign sync and personalizer sections on the real <see cref="SettingsService"/>:
+/// The Settings page's automatic flow, campaign sync and personalizer sections on the real <see cref="SettingsService"/> and the features' sections:
 /// what the form shows, what a refused save says, and that the LLM key is never rendered back.
 /// </summary>
 public sealed class OperationalSettingsTests : MudTestContext, IAsyncLifetime
@@ -21,6 +24,10 @@ public sealed class OperationalSettingsTests : MudTestContext, IAsyncLifetime
     {
         _host = await CoreTestHost.StartAsync(withSettings: true);
         Services.AddSingleton(_host.Get<SettingsService>());
+        Services.AddSingleton(_host.Get<TriggerSettings>());
+        Services.AddSingleton(_host.Get<CampaignSyncSettings>());
+        Services.AddSingleton(_host.Get<RateLimitSettings>());
+        Services.AddSingleton(_host.Get<PersonalizerSettings>());
     }
 
     async Task IAsyncLifetime.DisposeAsync()
@@ -29,7 +36,9 @@ public sealed class OperationalSettingsTests : MudTestContext, IAsyncLifetime
         await _host.DisposeAsync();
     }
 
-    private SettingsService Settings => _host.Get<SettingsService>();
+    private TriggerSettings Triggers => _host.Get<TriggerSettings>();
+
+    private PersonalizerSettings Personalizers => _host.Get<PersonalizerSettings>();
 
     private static IElement Input(IRenderedComponent<OperationalSettings> cut, string testId)
     {
@@ -42,13 +51,14 @@ public sealed class OperationalSettingsTests : MudTestContext, IAsyncLifetime
     [Fact]
     public void Form_ShowsTheValuesInUse_AndWhereTheyComeFrom()
     {
-        var view = Settings.GetOperationalSettings();
+        var triggers = Triggers.Current;
+        var sync = _host.Get<CampaignSyncSettings>().Current;
 
         var cut = Render<OperationalSettings>();
 
-        Assert.Equal(view.TagName.Value, Input(cut, "tag-name-input").GetAttribute("value"));
-        Assert.Equal(IntervalInput.Format(view.PollInterval.Value), Input(cut, "poll-interval-input").GetAttribute("value"));
-        Assert.Equal(IntervalInput.Format(view.SyncInterval.Value), Input(cut, "sync-interval-input").GetAttribute("value"));
+        Assert.Equal(triggers.TagName.Value, Input(cut, "tag-name-input").GetAttribute("value"));
+        Assert.Equal(IntervalInput.Format(triggers.PollInterval.Value), Input(cut, "poll-interval-input").GetAttribute("value"));
+        Assert.Equal(IntervalInput.Format(sync.Value), Input(cut, "sync-interval-input").GetAttribute("value"));
         Assert.Contains("From configuration", cut.Find("[data-testid='trigger-settings']").TextContent, StringComparison.Ordinal);
         Assert.Contains("No API key", cut.Find("[data-testid='llm-key-status']").TextContent, StringComparison.Ordinal);
     }
@@ -56,7 +66,7 @@ public sealed class OperationalSettingsTests : MudTestContext, IAsyncLifetime
     [Fact]
     public void PollIntervalTooShort_IsRefusedWithTheReason_AndNothingIsSaved()
     {
-        var before = Settings.GetOperationalSettings();
+        var before = Triggers.Current;
         var cut = Render<OperationalSettings>();
 
         Input(cut, "poll-interval-input").Input("5s");
@@ -66,7 +76,7 @@ public sealed class OperationalSettingsTests : MudTestContext, IAsyncLifetime
         var error = cut.Find("[data-testid='trigger-settings'] [data-testid='settings-error']").TextContent;
         Assert.StartsWith("Tag poll interval must be between", error.Trim(), StringComparison.Ordinal);
         Assert.Empty(cut.FindAll("[data-testid='settings-saved']"));
-        var after = Settings.GetOperationalSettings();
+        var after = Triggers.Current;
         Assert.False(after.PollInterval.Saved);
         Assert.Equal(before.PollInterval.Value, after.PollInterval.Value);
     }
@@ -74,21 +84,21 @@ public sealed class OperationalSettingsTests : MudTestContext, IAsyncLifetime
     [Fact]
     public void SavedTagName_IsShownAsSavedHere_AndUseConfigurationRemovesIt()
     {
-        var configured = Settings.GetOperationalSettings().TagName.Value;
+        var configured = Triggers.Current.TagName.Value;
         var cut = Render<OperationalSettings>();
 
         Input(cut, "tag-name-input").Input("  Spring auto  ");
         Click(cut, "save-trigger-settings");
 
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid='trigger-settings'] [data-testid='settings-saved']")));
-        Assert.Equal("Spring auto", Settings.GetOperationalSettings().TagName.Value);
+        Assert.Equal("Spring auto", Triggers.Current.TagName.Value);
         Assert.Equal("Spring auto", Input(cut, "tag-name-input").GetAttribute("value"));
         Assert.Contains("Saved here", cut.Find("[data-testid='trigger-settings']").TextContent, StringComparison.Ordinal);
 
         cut.Find("[data-testid='trigger-settings']").QuerySelectorAll("button").Single(b => b.TextContent.Contains("Use configuration", StringComparison.Ordinal)).Click();
 
         cut.WaitForAssertion(() => Assert.Equal(configured, Input(cut, "tag-name-input").GetAttribute("value")));
-        Assert.False(Settings.GetOperationalSettings().TagName.Saved);
+        Assert.False(Triggers.Current.TagName.Saved);
         Assert.Contains("From configuration", cut.Find("[data-testid='trigger-settings']").TextContent, StringComparison.Ordinal);
     }
 
@@ -103,18 +113,18 @@ public sealed class OperationalSettingsTests : MudTestContext, IAsyncLifetime
         Click(cut, "save-rate-limit-settings");
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid='rate-limit-settings'] [data-testid='settings-error']")));
         Assert.Contains("between 10% and 100%", cut.Find("[data-testid='rate-limit-settings'] [data-testid='settings-error']").TextContent, StringComparison.Ordinal);
-        Assert.False(Settings.GetOperationalSettings().RateLimitShare.Saved);
+        Assert.False(_host.Get<RateLimitSettings>().Current.Saved);
 
         Input(cut, "rate-limit-share-input").Input("0.6");
         Click(cut, "save-rate-limit-settings");
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid='rate-limit-settings'] [data-testid='settings-saved']")));
-        Assert.Equal(0.6, Settings.GetOperationalSettings().RateLimitShare.Value);
+        Assert.Equal(0.6, _host.Get<RateLimitSettings>().Current.Value);
         Assert.Equal("60%", Input(cut, "rate-limit-share-input").GetAttribute("value"));
         Assert.Contains("Saved here", cut.Find("[data-testid='rate-limit-settings']").TextContent, StringComparison.Ordinal);
 
         cut.Find("[data-testid='rate-limit-settings']").QuerySelectorAll("button").Single(b => b.TextContent.Contains("Use configuration", StringComparison.Ordinal)).Click();
         cut.WaitForAssertion(() => Assert.Equal("90%", Input(cut, "rate-limit-share-input").GetAttribute("value")));
-        Assert.False(Settings.GetOperationalSettings().RateLimitShare.Saved);
+        Assert.False(_host.Get<RateLimitSettings>().Current.Saved);
     }
 
     [Fact]
@@ -125,7 +135,7 @@ public sealed class OperationalSettingsTests : MudTestContext, IAsyncLifetime
         SaveLlm(cut, model: "llama3.1");
 
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid='personalizer-settings'] [data-testid='settings-saved']")));
-        var view = Settings.GetOperationalSettings();
+        var view = Personalizers.Current;
         Assert.Equal(LlmPersonalizer.PersonalizerName, view.Personalizer.Value);
         Assert.True(view.MaskedLlmApiKey.Saved);
         Assert.DoesNotContain(LlmKey, cut.Markup, StringComparison.Ordinal);
@@ -145,7 +155,7 @@ public sealed class OperationalSettingsTests : MudTestContext, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid='personalizer-settings'] [data-testid='settings-error']")));
         Assert.Contains("model", cut.Find("[data-testid='personalizer-settings'] [data-testid='settings-error']").TextContent, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(LlmKey, cut.Markup, StringComparison.Ordinal);
-        var view = Settings.GetOperationalSettings();
+        var view = Personalizers.Current;
         Assert.False(view.Personalizer.Saved);
         Assert.False(view.MaskedLlmApiKey.Saved);
         Assert.Null(view.MaskedLlmApiKey.Value);

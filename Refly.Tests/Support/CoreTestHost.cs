@@ -7,6 +7,7 @@ using Refly.Core;
 using Refly.Core.Accounts;
 using Refly.Core.Persistence;
 using Refly.Core.Automation;
+using Refly.Core.Klaviyo;
 using Refly.Core.Settings;
 using Refly.KlaviyoSandbox;
 using Refly.KlaviyoSandbox.Store;
@@ -120,6 +121,7 @@ public sealed class CoreTestHost : IAsyncDisposable
         {
             builder.Services.AddAccounts(builder.Configuration);
             builder.Services.AddSettings(builder.Configuration);
+            builder.Services.AddKlaviyoKeySettings();
             builder.Services.AddAutomation();
         }
         _configureServices?.Invoke(builder.Services);

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenAI;
 using Refly.Core.Persistence;
+using Refly.Core.Settings;
 
 namespace Refly.Core.Personalization;
 
@@ -16,7 +17,8 @@ namespace Refly.Core.Personalization;
 public static class PersonalizerServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="PersonalizationOptions"/> and <see cref="LlmPersonalizerOptions"/> (validated at start),
+    /// Registers <see cref="PersonalizationOptions"/> and <see cref="LlmPersonalizerOptions"/> (validated at start; saved in the
+    /// UI through <see cref="PersonalizerSettings"/>),
     /// <see cref="SendTimeCheck"/>, the rule-based personalizer, the <see cref="PersonalizerSelector"/> that picks the
     /// personalizer in force (settings may change at run time), and <see cref="IPersonalizer"/> as the one chosen now.
     /// The LLM personalizer uses an <see cref="IChatClient"/> registered by the host when there is one, else an
@@ -38,6 +40,9 @@ public static class PersonalizerServiceCollectionExtensions
             .Bind(configuration.GetSection(LlmPersonalizerOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSettingsSection<PersonalizerSettings>()
+            .AddStoredSettingsOverride<PersonalizationOptions>(PersonalizerSettings.Apply)
+            .AddStoredSettingsOverride<LlmPersonalizerOptions>(PersonalizerSettings.Apply);
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SendTimeCheck>();

@@ -187,7 +187,7 @@ public sealed class LlmPersonalizerOverModelSandboxTests
         var settings = app.Services.GetRequiredService<SettingsService>();
 
         // Settings accept "LLM" with neither endpoint nor model: the built-in model stands in.
-        var saved = await settings.SavePersonalizerSettingsAsync(new PersonalizerSettingsInput("llm", null, null), CancellationToken.None);
+        var saved = await settings.SaveAsync(app.Services.GetRequiredService<PersonalizerSettings>(), new PersonalizerSettingsInput("llm", null, null), CancellationToken.None);
         Assert.True(saved.Succeeded, string.Join("; ", saved.Errors));
         var personalizer = Assert.IsType<LlmPersonalizer>(app.Services.GetRequiredService<PersonalizerSelector>().Current);
 

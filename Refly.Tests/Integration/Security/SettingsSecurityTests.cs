@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Refly.Core.Klaviyo;
 using Refly.Core.Personalization;
 using Refly.Core.Campaigns;
 using Refly.Core.Automation;
@@ -43,7 +44,7 @@ public sealed class SettingsSecurityTests
             Assert.False(refused.Succeeded);
             Assert.NotEmpty(refused.Errors);
         }
-        Assert.Null(settings.StoredKlaviyoApiKey);
+        Assert.Null(factory.Services.GetRequiredService<KlaviyoApiKeySettings>().Stored);
 
         // A key Klaviyo rejects is not saved, and the reason never repeats the key.
         const string wrongKey = "pk_stored_wrong_key_0123_abcdef";
@@ -51,7 +52,7 @@ public sealed class SettingsSecurityTests
         Assert.False(rejected.Succeeded);
         Assert.Contains("Klaviyo rejected the API key", Assert.Single(rejected.Errors), StringComparison.Ordinal);
         Assert.DoesNotContain(wrongKey, rejected.Errors[0], StringComparison.Ordinal);
-        Assert.Null(settings.StoredKlaviyoApiKey);
+        Assert.Null(factory.Services.GetRequiredService<KlaviyoApiKeySettings>().Stored);
 
         // The right key stored wins over configuration: connected, named account.
         Assert.True((await keys.SaveKeyAsync(sandbox.ApiKey, CancellationToken.None)).Succeeded);
@@ -74,15 +75,15 @@ public sealed class SettingsSecurityTests
         using var admin = await factory.CreateSignedInClientAsync();
         var html = WebUtility.HtmlDecode(await admin.GetStringAsync("/settings"));
         Assert.DoesNotContain(sandbox.ApiKey, html, StringComparison.Ordinal);
-        Assert.Contains(settings.MaskedKlaviyoApiKey!, html, StringComparison.Ordinal);
+        Assert.Contains(factory.Services.GetRequiredService<KlaviyoApiKeySettings>().Masked!, html, StringComparison.Ordinal);
 
         // Read back after a reload from the database (as after a restart).
         await settings.LoadAsync(CancellationToken.None);
-        Assert.Equal(sandbox.ApiKey, settings.StoredKlaviyoApiKey);
+        Assert.Equal(sandbox.ApiKey, factory.Services.GetRequiredService<KlaviyoApiKeySettings>().Stored);
 
         // Removing it falls back to configuration (whose key Klaviyo rejects).
         await keys.RemoveKeyAsync(CancellationToken.None);
-        Assert.Null(settings.StoredKlaviyoApiKey);
+        Assert.Null(factory.Services.GetRequiredService<KlaviyoApiKeySettings>().Stored);
         Assert.False((await tester.TestAsync(CancellationToken.None)).Succeeded);
     }
 
@@ -94,7 +95,7 @@ public sealed class SettingsSecurityTests
         _ = factory.ServerAddress;
         var settings = factory.Services.GetRequiredService<SettingsService>();
 
-        var saved = await settings.SavePersonalizerSettingsAsync(
+        var saved = await settings.SaveAsync(factory.Services.GetRequiredService<PersonalizerSettings>(), 
             new PersonalizerSettingsInput("llm", "http://127.0.0.1:9/v1", "test-model", llmKey), CancellationToken.None);
         Assert.True(saved.Succeeded, string.Join("; ", saved.Errors));
         Assert.Equal(llmKey, factory.Services.GetRequiredService<IOptionsMonitor<LlmPersonalizerOptions>>().CurrentValue.ApiKey);
@@ -114,7 +115,7 @@ public sealed class SettingsSecurityTests
             var html = WebUtility.HtmlDecode(await admin.GetStringAsync("/settings"));
             Assert.DoesNotContain(llmKey, html, StringComparison.Ordinal);
             Assert.DoesNotContain(llmKey[4..^4], html, StringComparison.Ordinal);
-            var masked = settings.GetOperationalSettings().MaskedLlmApiKey;
+            var masked = factory.Services.GetRequiredService<PersonalizerSettings>().Current.MaskedLlmApiKey;
             Assert.True(masked.Saved);
             Assert.Contains(masked.Value!, html, StringComparison.Ordinal);
             Assert.Contains("test-model", html, StringComparison.Ordinal);
@@ -130,10 +131,10 @@ public sealed class SettingsSecurityTests
         // Read back from the database (as after a restart), then removed: configuration (no key) applies again.
         await settings.LoadAsync(CancellationToken.None);
         Assert.Equal(llmKey, factory.Services.GetRequiredService<IOptionsMonitor<LlmPersonalizerOptions>>().CurrentValue.ApiKey);
-        Assert.True((await settings.SavePersonalizerSettingsAsync(
+        Assert.True((await settings.SaveAsync(factory.Services.GetRequiredService<PersonalizerSettings>(), 
             new PersonalizerSettingsInput("llm", "http://127.0.0.1:9/v1", "test-model", RemoveApiKey: true), CancellationToken.None)).Succeeded);
         Assert.Null(factory.Services.GetRequiredService<IOptionsMonitor<LlmPersonalizerOptions>>().CurrentValue.ApiKey);
-        Assert.Null(settings.GetOperationalSettings().MaskedLlmApiKey.Value);
+        Assert.Null(factory.Services.GetRequiredService<PersonalizerSettings>().Current.MaskedLlmApiKey.Value);
     }
 
     [Fact]

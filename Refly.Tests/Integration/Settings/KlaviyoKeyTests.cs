@@ -56,7 +56,7 @@ public sealed class KlaviyoKeyTests
         Assert.False(result.Succeeded);
         var reason = Assert.Single(result.Errors);
         Assert.StartsWith("Not saved: Klaviyo rejected the API key", reason, StringComparison.Ordinal);
-        Assert.Null(host.Get<SettingsService>().StoredKlaviyoApiKey);
+        Assert.Null(host.Get<KlaviyoApiKeySettings>().Stored);
         Assert.Empty(changes);
     }
 
@@ -72,7 +72,7 @@ public sealed class KlaviyoKeyTests
         var result = await keys.SaveKeyAsync(host.Sandbox.ApiKey, _none);
 
         Assert.True(result.Succeeded, string.Join("; ", result.Errors));
-        Assert.Equal(host.Sandbox.ApiKey, host.Get<SettingsService>().StoredKlaviyoApiKey);
+        Assert.Equal(host.Sandbox.ApiKey, host.Get<KlaviyoApiKeySettings>().Stored);
         Assert.Equal("Acme Outdoor", keys.CurrentAccount?.OrganizationName);
         Assert.True(await CoreTestHost.WaitUntilAsync(() => Task.FromResult(!changes.IsEmpty), TimeSpan.FromSeconds(5)), "no KlaviyoConnectionChanged published");
     }
@@ -92,7 +92,7 @@ public sealed class KlaviyoKeyTests
         var reason = Assert.Single(result.Errors);
         Assert.Contains($"could not reach Klaviyo at {closed.Authority} (the connection was refused)", reason, StringComparison.Ordinal);
         Assert.Contains("Settings", reason, StringComparison.Ordinal);
-        Assert.Null(host.Get<SettingsService>().StoredKlaviyoApiKey);
+        Assert.Null(host.Get<KlaviyoApiKeySettings>().Stored);
         // A refused connection is retried briefly, not for the minutes a timeout or a 5xx gets.
         Assert.Equal(KlaviyoServiceCollectionExtensions.ConnectFailureRetryAttempts, host.Get<KlaviyoClientStats>().For(KlaviyoEndpoints.GetAccounts.Key).Retries);
     }

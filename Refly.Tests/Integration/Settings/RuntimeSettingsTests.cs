@@ -37,7 +37,7 @@ public sealed class RuntimeSettingsTests
         Assert.False(configured.TagFound);
         Assert.Empty(await RunsOfAsync(host, campaign.Id));
 
-        Assert.True((await settings.SaveTriggerSettingsAsync(new TriggerSettingsInput("  Spring auto  ", "00:00:30"), _none)).Succeeded);
+        Assert.True((await settings.SaveAsync(host.Get<TriggerSettings>(), new TriggerSettingsInput("  Spring auto  ", "00:00:30"), _none)).Succeeded);
         Assert.Equal("Spring auto", triggers.CurrentValue.TagName);
         Assert.Contains("'Spring auto' are checked every 30 s", triggers.CurrentValue.Summary, StringComparison.Ordinal);
 
@@ -49,7 +49,7 @@ public sealed class RuntimeSettingsTests
         Assert.Equal(RunTrigger.Tag, run.Trigger);
 
         // A refused value changes nothing.
-        Assert.False((await settings.SaveTriggerSettingsAsync(new TriggerSettingsInput(" ", "00:00:30"), _none)).Succeeded);
+        Assert.False((await settings.SaveAsync(host.Get<TriggerSettings>(), new TriggerSettingsInput(" ", "00:00:30"), _none)).Succeeded);
         Assert.Equal("Spring auto", triggers.CurrentValue.TagName);
 
         // Still in force after a restart (read back from the database at start).
@@ -57,7 +57,7 @@ public sealed class RuntimeSettingsTests
         Assert.Equal("Spring auto", host.Get<IOptionsMonitor<TriggerOptions>>().CurrentValue.TagName);
         Assert.True((await PollAsync(host)).TagFound);
 
-        await host.Get<SettingsService>().ResetTriggerSettingsAsync(_none);
+        await host.Get<SettingsService>().ResetAsync(host.Get<TriggerSettings>(), _none);
         Assert.Equal(TriggerOptions.DefaultTagName, host.Get<IOptionsMonitor<TriggerOptions>>().CurrentValue.TagName);
         Assert.False((await PollAsync(host)).TagFound);
     }
@@ -67,27 +67,27 @@ public sealed class RuntimeSettingsTests
     {
         await using var host = await CoreTestHost.StartAsync(withSettings: true);
         var settings = host.Get<SettingsService>();
-        Assert.Equal(KlaviyoOptions.DefaultRateLimitShare, settings.GetOperationalSettings().RateLimitShare.Value);
+        Assert.Equal(KlaviyoOptions.DefaultRateLimitShare, host.Get<RateLimitSettings>().Current.Value);
         Assert.Equal(RunEstimate.ExpectedContactsPerSecond(0.9), host.Get<ExpectedThroughput>().ContactsPerSecond);
 
-        Assert.False((await settings.SaveRateLimitSettingsAsync(new RateLimitSettingsInput("5%"), _none)).Succeeded);
-        Assert.True((await settings.SaveRateLimitSettingsAsync(new RateLimitSettingsInput("50%"), _none)).Succeeded);
+        Assert.False((await settings.SaveAsync(host.Get<RateLimitSettings>(), new RateLimitSettingsInput("5%"), _none)).Succeeded);
+        Assert.True((await settings.SaveAsync(host.Get<RateLimitSettings>(), new RateLimitSettingsInput("50%"), _none)).Succeeded);
 
         // No restart: the pacer of an endpoint takes half of its limit (less the margin), and estimates assume it.
         (await host.Get<KlaviyoRateLimiters>().AcquireAsync(KlaviyoEndpoints.GetTemplate, _none)).Dispose();
         var pacing = host.Get<KlaviyoRateLimiters>().PacingState(KlaviyoEndpoints.GetTemplate.Key)!;
         Assert.Equal(0.5 * 750 * (1 - KlaviyoSharedQuota.Margin), pacing.AllowedPerMinute, 6);
         Assert.Equal(RunEstimate.ExpectedContactsPerSecond(0.5), host.Get<ExpectedThroughput>().ContactsPerSecond);
-        var view = settings.GetOperationalSettings().RateLimitShare;
+        var view = host.Get<RateLimitSettings>().Current;
         Assert.True(view.Saved);
         Assert.Equal(0.5, view.Value);
 
         await host.RestartAsync();
         Assert.Equal(0.5, host.Get<IOptionsMonitor<KlaviyoOptions>>().CurrentValue.RateLimitShare);
 
-        await host.Get<SettingsService>().ResetRateLimitSettingsAsync(_none);
+        await host.Get<SettingsService>().ResetAsync(host.Get<RateLimitSettings>(), _none);
         Assert.Equal(KlaviyoOptions.DefaultRateLimitShare, host.Get<IOptionsMonitor<KlaviyoOptions>>().CurrentValue.RateLimitShare);
-        Assert.False(host.Get<SettingsService>().GetOperationalSettings().RateLimitShare.Saved);
+        Assert.False(host.Get<RateLimitSettings>().Current.Saved);
     }
 
     [Fact]
@@ -99,8 +99,8 @@ public sealed class RuntimeSettingsTests
         Assert.Equal(TimeSpan.FromHours(1), await RepeatIntervalAsync(scheduler, TagPollJob.TriggerKey));
         Assert.Equal(TimeSpan.FromHours(1), await RepeatIntervalAsync(scheduler, CampaignSyncJob.TriggerKey));
 
-        Assert.True((await settings.SaveTriggerSettingsAsync(new TriggerSettingsInput(TriggerOptions.DefaultTagName, "45s"), _none)).Succeeded);
-        Assert.True((await settings.SaveCampaignSyncSettingsAsync(new CampaignSyncSettingsInput("2 min"), _none)).Succeeded);
+        Assert.True((await settings.SaveAsync(host.Get<TriggerSettings>(), new TriggerSettingsInput(TriggerOptions.DefaultTagName, "45s"), _none)).Succeeded);
+        Assert.True((await settings.SaveAsync(host.Get<CampaignSyncSettings>(), new CampaignSyncSettingsInput("2 min"), _none)).Succeeded);
         var savedAt = DateTimeOffset.UtcNow;
 
         Assert.True(await IntervalBecomesAsync(scheduler, TagPollJob.TriggerKey, TimeSpan.FromSeconds(45)), "tag poll not rescheduled");
@@ -112,11 +112,11 @@ public sealed class RuntimeSettingsTests
         Assert.Equal(TagPollJob.Key, (await scheduler.GetTrigger(TagPollJob.TriggerKey))!.JobKey);
 
         // A refused interval leaves the schedule alone.
-        Assert.False((await settings.SaveCampaignSyncSettingsAsync(new CampaignSyncSettingsInput("5s"), _none)).Succeeded);
+        Assert.False((await settings.SaveAsync(host.Get<CampaignSyncSettings>(), new CampaignSyncSettingsInput("5s"), _none)).Succeeded);
         Assert.Equal(TimeSpan.FromMinutes(2), await RepeatIntervalAsync(scheduler, CampaignSyncJob.TriggerKey));
 
-        await settings.ResetTriggerSettingsAsync(_none);
-        await settings.ResetCampaignSyncSettingsAsync(_none);
+        await settings.ResetAsync(host.Get<TriggerSettings>(), _none);
+        await settings.ResetAsync(host.Get<CampaignSyncSettings>(), _none);
         Assert.True(await IntervalBecomesAsync(scheduler, TagPollJob.TriggerKey, TimeSpan.FromHours(1)), "tag poll not back to configuration");
         Assert.True(await IntervalBecomesAsync(scheduler, CampaignSyncJob.TriggerKey, TimeSpan.FromHours(1)), "campaign sync not back to configuration");
     }
@@ -132,14 +132,14 @@ public sealed class RuntimeSettingsTests
         Assert.IsType<RuleBasedPersonalizer>(selector.Current);
 
         // LLM without a model (or endpoint) is refused with the reason, and nothing changes.
-        var refused = await settings.SavePersonalizerSettingsAsync(new PersonalizerSettingsInput("llm", llm.Endpoint, " "), _none);
+        var refused = await settings.SaveAsync(host.Get<PersonalizerSettings>(), new PersonalizerSettingsInput("llm", llm.Endpoint, " "), _none);
         Assert.False(refused.Succeeded);
         Assert.Contains(refused.Errors, e => e.Contains("needs a model", StringComparison.Ordinal));
-        refused = await settings.SavePersonalizerSettingsAsync(new PersonalizerSettingsInput("llm", null, "test-model"), _none);
+        refused = await settings.SaveAsync(host.Get<PersonalizerSettings>(), new PersonalizerSettingsInput("llm", null, "test-model"), _none);
         Assert.Contains(refused.Errors, e => e.Contains("needs an endpoint", StringComparison.Ordinal));
         Assert.IsType<RuleBasedPersonalizer>(selector.Current);
 
-        Assert.True((await settings.SavePersonalizerSettingsAsync(new PersonalizerSettingsInput("llm", llm.Endpoint, "test-model", apiKey), _none)).Succeeded);
+        Assert.True((await settings.SaveAsync(host.Get<PersonalizerSettings>(), new PersonalizerSettingsInput("llm", llm.Endpoint, "test-model", apiKey), _none)).Succeeded);
         Assert.IsType<LlmPersonalizer>(selector.Current);
 
         var scenario = RunScenario.Create(host.Store, sizeA: 100);
@@ -157,7 +157,7 @@ public sealed class RuntimeSettingsTests
         Assert.Equal(FakeOpenAiEndpoint.Subject, subject?.ToString());
 
         // Back to configuration (rule-based): the next run calls no model.
-        await settings.ResetPersonalizerSettingsAsync(_none);
+        await settings.ResetAsync(host.Get<PersonalizerSettings>(), _none);
         Assert.IsType<RuleBasedPersonalizer>(selector.Current);
         var calls = llm.Requests.Count;
         var next = RunScenario.Create(host.Store, sizeA: 100).Campaign;

@@ -203,11 +203,11 @@ public sealed class TagTriggerTests
         var settings = host.Get<SettingsService>();
 
         // A typo saved in Settings: no campaign carries that tag, which is not the tag being removed from all of them.
-        Assert.True((await settings.SaveTriggerSettingsAsync(new TriggerSettingsInput("Refly: Personalise", "00:01:00"), CancellationToken.None)).Succeeded);
+        Assert.True((await settings.SaveAsync(host.Get<TriggerSettings>(), new TriggerSettingsInput("Refly: Personalise", "00:01:00"), CancellationToken.None)).Succeeded);
         var typo = await PollAsync(host);
         Assert.DoesNotContain(typo.Outcomes, o => o.Decision.Action == TagTriggerAction.Rearm);
         // Fixed: the tag's campaigns were personalized under it already.
-        Assert.True((await settings.SaveTriggerSettingsAsync(new TriggerSettingsInput(Tag, "00:01:00"), CancellationToken.None)).Succeeded);
+        Assert.True((await settings.SaveAsync(host.Get<TriggerSettings>(), new TriggerSettingsInput(Tag, "00:01:00"), CancellationToken.None)).Succeeded);
         var fixedPoll = await PollAsync(host);
 
         Assert.Empty(typo.StartedRunIds);

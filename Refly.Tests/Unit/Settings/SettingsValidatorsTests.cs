@@ -1,4 +1,8 @@
+using Refly.Core.Campaigns;
+using Refly.Core.Klaviyo;
+using Refly.Core.Personalization;
 using Refly.Core.Settings;
+using Refly.Core.Triggers;
 
 namespace Refly.Tests.Unit.Settings;
 

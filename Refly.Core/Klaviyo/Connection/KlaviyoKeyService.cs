@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Refly.Core.Klaviyo;
 using Refly.Core.Notifications;
+using Refly.Core.Settings;
 
-namespace Refly.Core.Settings;
+namespace Refly.Core.Klaviyo;
 
 /// <summary>
 /// The Klaviyo key a marketer types in Settings: "Test connection" tests that key (the key in use only when the box is
@@ -19,6 +19,7 @@ public sealed class KlaviyoKeyService(
     KlaviyoConnectionTester tester,
     IKlaviyoConnection connection,
     SettingsService settings,
+    KlaviyoApiKeySettings savedKey,
     IOptionsMonitor<KlaviyoOptions> options,
     IChangeNotifier notifier,
     TimeProvider time,
@@ -82,7 +83,7 @@ public sealed class KlaviyoKeyService(
             return new SettingsResult(false, [$"Not saved: {check.Message}"]);
         }
 
-        var saved = await settings.SaveKlaviyoApiKeyAsync(key, cancellationToken);
+        var saved = await settings.SaveAsync(savedKey, key, cancellationToken);
         if (saved.Succeeded)
         {
             Remember(candidate, check.Account);
@@ -94,7 +95,7 @@ public sealed class KlaviyoKeyService(
     /// <summary>Forgets the saved key (configuration or the demo sandbox applies again) and tells the app bar.</summary>
     public async Task RemoveKeyAsync(CancellationToken cancellationToken)
     {
-        await settings.RemoveKlaviyoApiKeyAsync(cancellationToken);
+        await settings.ResetAsync(savedKey, cancellationToken);
         notifier.Publish(new KlaviyoConnectionChanged());
     }
 
@@ -138,7 +139,7 @@ public sealed class KlaviyoKeyService(
 
     /// <summary>Where the key in use comes from, in the words of the Settings page.</summary>
     private string KeyInUseSource() =>
-        settings.StoredKlaviyoApiKey is not null ? "saved here"
+        savedKey.Stored is not null ? "saved here"
         : !string.IsNullOrWhiteSpace(options.CurrentValue.ApiKey) ? "Klaviyo:ApiKey from configuration"
         : "the built-in demo sandbox";
 
