@@ -374,7 +374,7 @@ public sealed class AudiencePipeline(
             {
                 var content = results[(p * messages.Count) + m];
                 anyFallback |= content.IsFallback;
-                ContentSwitch.AddProperties(ContentSwitch.MessageKey(messages[m].MessageId), content, set, unset);
+                PersonalizedMarkup.AddProperties(PersonalizedMarkup.MessageKey(messages[m].MessageId), content, set, unset);
             }
             if (anyFallback)
             {

@@ -87,8 +87,8 @@ public sealed class RunCleanup(
         await WaitForImportJobsAsync(run, cancellationToken);
 
         var unset = run.Originals.Count > 0
-            ? run.Originals.SelectMany(o => ContentSwitch.Properties(ContentSwitch.MessageKey(o.MessageId))).ToList()
-            : run.MessageIds.SelectMany(id => ContentSwitch.Properties(ContentSwitch.MessageKey(id))).ToList();
+            ? run.Originals.SelectMany(o => PersonalizedMarkup.Properties(PersonalizedMarkup.MessageKey(o.MessageId))).ToList()
+            : run.MessageIds.SelectMany(id => PersonalizedMarkup.Properties(PersonalizedMarkup.MessageKey(id))).ToList();
         var chunk = options.Value.MaxProfilesPerImportJob;
         await UnsetInChunksAsync(
             run.Id,
@@ -221,7 +221,7 @@ public sealed class RunCleanup(
         var removed = 0L;
         if (earlierIds.Count > 0)
         {
-            var unset = restored.SelectMany(id => ContentSwitch.Properties(ContentSwitch.MessageKey(id))).ToList();
+            var unset = restored.SelectMany(id => PersonalizedMarkup.Properties(PersonalizedMarkup.MessageKey(id))).ToList();
             var chunk = options.Value.MaxProfilesPerImportJob;
             await UnsetInChunksAsync(
                 run.Id,

@@ -47,8 +47,8 @@ public static class ContentFingerprint
                 continue;
             }
             originals.TryGetValue(id, out var original);
-            var subject = original is not null && ContentSwitch.IsSwitched(message.Subject) ? original.Subject : message.Subject;
-            var preview = original is not null && ContentSwitch.IsSwitched(message.PreviewText) ? original.PreviewText : message.PreviewText;
+            var subject = original is not null && PersonalizedMarkup.IsSwitched(message.Subject) ? original.Subject : message.Subject;
+            var preview = original is not null && PersonalizedMarkup.IsSwitched(message.PreviewText) ? original.PreviewText : message.PreviewText;
             entries.Add(new Entry(id, subject, preview));
         }
         return Compute(entries, withSendTime ? campaign.SendTime : null);

@@ -24,7 +24,7 @@ public sealed class ContentSwitcher(IKlaviyoClient klaviyo, CampaignEditor edito
         {
             var message = await klaviyo.GetCampaignMessageAsync(messageId, cancellationToken)
                 ?? throw new CampaignGoneException(campaignId);
-            if ((ContentSwitch.IsSwitched(message.Subject) || ContentSwitch.IsSwitched(message.PreviewText))
+            if ((PersonalizedMarkup.IsSwitched(message.Subject) || PersonalizedMarkup.IsSwitched(message.PreviewText))
                 && earlierOriginals.TryGetValue(messageId, out var earlier))
             {
                 snapshots.Add(new MessageSnapshot
@@ -52,7 +52,7 @@ public sealed class ContentSwitcher(IKlaviyoClient klaviyo, CampaignEditor edito
                 Subject = message.Subject ?? string.Empty,
                 PreviewText = message.PreviewText,
                 TemplateId = message.TemplateId,
-                TemplateHtml = html is not null && ContentSwitch.IsSwitchedTemplate(html) ? ContentSwitch.WithoutPersonalizedBlock(html) : html,
+                TemplateHtml = html is not null && PersonalizedMarkup.IsSwitchedTemplate(html) ? PersonalizedMarkup.WithoutPersonalizedBlock(html) : html,
             });
         }
         return snapshots;
@@ -68,18 +68,18 @@ public sealed class ContentSwitcher(IKlaviyoClient klaviyo, CampaignEditor edito
         {
             foreach (var original in originals)
             {
-                var key = ContentSwitch.MessageKey(original.MessageId);
+                var key = PersonalizedMarkup.MessageKey(original.MessageId);
                 await klaviyo.UpdateCampaignMessageContentAsync(
                     original.MessageId,
-                    ContentSwitch.SubjectExpression(key, original.Subject),
-                    ContentSwitch.PreviewExpression(key, original.PreviewText),
+                    PersonalizedMarkup.SubjectExpression(key, original.Subject),
+                    PersonalizedMarkup.PreviewExpression(key, original.PreviewText),
                     ct);
 
                 if (original.TemplateHtml is not null)
                 {
                     original.PersonalizedTemplateId ??= await klaviyo.CreateTemplateAsync(
                         $"{campaign.Name} – {original.Label ?? original.MessageId} (Refly personalized)",
-                        ContentSwitch.TemplateWithPersonalizedBlock(original.TemplateHtml, key),
+                        PersonalizedMarkup.TemplateWithPersonalizedBlock(original.TemplateHtml, key),
                         ct);
                     await klaviyo.AssignTemplateAsync(original.MessageId, original.PersonalizedTemplateId, ct);
                 }

@@ -41,7 +41,7 @@ public enum ContentSource
 /// Personalized content for one contact and one message, already through <see cref="ContentGuardrails"/>:
 /// length-bounded, free of template syntax, safe to write into profile properties.
 /// A null field means "keep the original" for that field: the pipeline unsets the property, and the message's
-/// <c>default:</c> (see <see cref="ContentSwitch"/>) renders the original content, its own template tags included.
+/// <c>default:</c> (see <see cref="PersonalizedMarkup"/>) renders the original content, its own template tags included.
 /// </summary>
 /// <param name="Subject">Plain-text subject, at most <see cref="ContentGuardrails.MaxSubjectLength"/> characters; null keeps the original.</param>
 /// <param name="PreviewText">Plain-text preview, at most <see cref="ContentGuardrails.MaxPreviewTextLength"/> characters; null keeps the original.</param>

@@ -43,7 +43,7 @@ public sealed class PersonalizationRunService(
             await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
             var campaign = await db.Campaigns.AsNoTracking().Include(c => c.Messages)
                 .FirstOrDefaultAsync(c => c.KlaviyoId == request.CampaignId, cancellationToken);
-            var active = campaign is null ? null : await ActiveRunQuery(db, campaign.Id).FirstOrDefaultAsync(cancellationToken);
+            var active = campaign is null ? null : await db.Runs.AsNoTracking().Active().FirstOrDefaultAsync(r => r.CampaignId == campaign.Id, cancellationToken);
             var sendTime = campaign is null ? new SendTimeCheck(time).Check(null) : new SendTimeCheck(time).Check(campaign.Status, campaign.SendTime);
             var context = new StartRunContext(request, campaign, active, sendTime);
             var validation = await validator.ValidateAsync(context, cancellationToken);
@@ -82,8 +82,8 @@ public sealed class PersonalizationRunService(
     public async Task<RunCommandResult> CancelCampaignAsync(string campaignId, string? cancelledBy, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var run = await db.Runs.AsNoTracking()
-            .Where(r => r.CampaignKlaviyoId == campaignId && (r.State == RunState.Queued || r.State == RunState.InProgress || r.State == RunState.Cancelling))
+        var run = await db.Runs.AsNoTracking().Active()
+            .Where(r => r.CampaignKlaviyoId == campaignId)
             .OrderByDescending(r => r.CreatedAt)
             .FirstOrDefaultAsync(cancellationToken);
         return run is null
@@ -124,10 +124,6 @@ public sealed class PersonalizationRunService(
         }
         return new RunCommandResult(updated, []);
     }
-
-    internal static IQueryable<PersonalizationRun> ActiveRunQuery(ReflyDbContext db, int campaignId) =>
-        db.Runs.AsNoTracking().Where(r => r.CampaignId == campaignId &&
-            (r.State == RunState.Queued || r.State == RunState.InProgress || r.State == RunState.Cancelling));
 
     private static RunCommandResult Refused(string code, string message) =>
         new(null, [new ValidationFailure(string.Empty, message) { ErrorCode = code }]);

@@ -57,7 +57,7 @@ public sealed partial class RunExecutor(
         using var shutdownOrJob = CancellationTokenSource.CreateLinkedTokenSource(jobToken, lifetime.ApplicationStopping);
 
         var run = await store.GetAsync(runId, shutdownOrJob.Token);
-        if (run is null || !NeedsWork(run))
+        if (run is null || !RunQueries.NeedsWork(run))
         {
             return;
         }
@@ -88,7 +88,7 @@ public sealed partial class RunExecutor(
             using var any = CancellationTokenSource.CreateLinkedTokenSource(owned.Token, registration.Token);
             // Read again under the lease: the previous owner may have moved the run on before it let go.
             run = await store.GetAsync(runId, owned.Token);
-            if (run is null || !NeedsWork(run))
+            if (run is null || !RunQueries.NeedsWork(run))
             {
                 finished = true;
                 return;
@@ -98,7 +98,7 @@ public sealed partial class RunExecutor(
                 await RecordRestartAsync(run, owned.Token);
             }
             await ExecuteCoreAsync(run, registration.Token, shutdownOrJob, owned.Token, any.Token, lease);
-            finished = (await store.GetAsync(runId, CancellationToken.None)) is { } after && !NeedsWork(after);
+            finished = (await store.GetAsync(runId, CancellationToken.None)) is { } after && !RunQueries.NeedsWork(after);
         }
         catch (Exception ex) when (ex is LeaseLostException || (ex is OperationCanceledException && lease.IsLost))
         {
@@ -118,10 +118,6 @@ public sealed partial class RunExecutor(
             await leases.ReleaseAsync(lease, forget: finished, CancellationToken.None);
         }
     }
-
-    /// <summary>Whether the run still has something to do: personalization, or a clean-up that did not finish.</summary>
-    private static bool NeedsWork(PersonalizationRun run) =>
-        run.State is RunState.Queued or RunState.InProgress or RunState.Cancelling || run is { State: RunState.Failed, CleanedUp: false };
 
     /// <summary>
     /// The run was left unfinished by another instance (it was restarted, killed, or lost the lease): the contacts of

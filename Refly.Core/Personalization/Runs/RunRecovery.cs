@@ -56,9 +56,7 @@ public sealed partial class RunRecovery(
     public async Task<int> RecoverAsync(CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var unfinished = await db.Runs.AsNoTracking()
-            .Where(r => r.State == RunState.Queued || r.State == RunState.InProgress || r.State == RunState.Cancelling ||
-                        (r.State == RunState.Failed && !r.CleanedUp))
+        var unfinished = await db.Runs.AsNoTracking().NeedingWork()
             .OrderBy(r => r.CreatedAt)
             .Select(r => new { r.Id, r.State, r.CampaignKlaviyoId })
             .ToListAsync(cancellationToken);

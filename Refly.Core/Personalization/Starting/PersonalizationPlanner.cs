@@ -99,7 +99,7 @@ public sealed class PersonalizationPlanner(
         IReadOnlyDictionary<string, MessageSnapshot>? earlier = null;
         foreach (var message in campaign.Messages)
         {
-            if (ContentSwitch.IsSwitched(message.Subject) || ContentSwitch.IsSwitched(message.PreviewText))
+            if (PersonalizedMarkup.IsSwitched(message.Subject) || PersonalizedMarkup.IsSwitched(message.PreviewText))
             {
                 earlier ??= await runs.LatestOriginalsAsync(campaign.Id, Guid.Empty, cancellationToken);
                 if (earlier.TryGetValue(message.KlaviyoId, out var snapshot))

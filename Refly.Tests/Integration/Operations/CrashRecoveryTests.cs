@@ -154,7 +154,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
                 // The switch has begun when the campaign is reverted to Draft (Scheduled) or its subject changed (Draft).
                 var seen = await WaitForAsync(() => wasScheduled
                     ? store.GetCampaign(scenario.Campaign.Id)!.Status == CampaignStatuses.Draft
-                    : ContentSwitch.IsSwitched(store.GetMessage(message.Id)!.Subject), TimeSpan.FromSeconds(20));
+                    : PersonalizedMarkup.IsSwitched(store.GetMessage(message.Id)!.Subject), TimeSpan.FromSeconds(20));
                 var cancel = "";
                 if (step.CancelMidSwitch)
                 {
@@ -260,7 +260,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         }
 
         var message = original.Message;
-        var key = ContentSwitch.MessageKey(message.Id);
+        var key = PersonalizedMarkup.MessageKey(message.Id);
         var personalizer = new RuleBasedPersonalizer();
         var wrong = 0;
         foreach (var id in audience)
@@ -268,7 +268,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             var content = personalizer.Personalize(new PersonalizationRequest(profiles[id], message.Id, scenario.Campaign.Name, new MessageContent(message.Subject!, message.PreviewText)));
             var set = new Dictionary<string, string>(StringComparer.Ordinal);
             var unset = new List<string>();
-            ContentSwitch.AddProperties(key, content, set, unset);
+            PersonalizedMarkup.AddProperties(key, content, set, unset);
             var properties = store.GetProfileProperties(id);
             if (set.Any(p => !properties.TryGetValue(p.Key, out var value) || value as string != p.Value) || unset.Any(properties.ContainsKey))
             {
@@ -286,11 +286,11 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         }
 
         var now = store.GetMessage(message.Id)!;
-        if (now.Subject != ContentSwitch.SubjectExpression(key, message.Subject!) || now.PreviewText != ContentSwitch.PreviewExpression(key, message.PreviewText))
+        if (now.Subject != PersonalizedMarkup.SubjectExpression(key, message.Subject!) || now.PreviewText != PersonalizedMarkup.PreviewExpression(key, message.PreviewText))
         {
             problems.Add($"message not switched: subject '{now.Subject}', preview '{now.PreviewText}'");
         }
-        if (store.GetTemplate(now.TemplateId!)?.Html != ContentSwitch.TemplateWithPersonalizedBlock(original.Html, key))
+        if (store.GetTemplate(now.TemplateId!)?.Html != PersonalizedMarkup.TemplateWithPersonalizedBlock(original.Html, key))
         {
             problems.Add($"template {now.TemplateId} is not the original with the personalized block");
         }
@@ -315,7 +315,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         {
             problems.Add("the original template's HTML changed");
         }
-        var key = ContentSwitch.MessageKey(original.Message.Id);
+        var key = PersonalizedMarkup.MessageKey(original.Message.Id);
         var left = scenario.AudienceIds.Concat(scenario.NonAudienceIds).Count(id => HasPropertiesOf(store, id, key));
         if (left > 0)
         {
@@ -326,7 +326,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
     }
 
     private static bool HasPropertiesOf(SandboxStore store, string profileId, string messageKey) =>
-        ContentSwitch.Properties(messageKey).Any(store.GetProfileProperties(profileId).ContainsKey);
+        PersonalizedMarkup.Properties(messageKey).Any(store.GetProfileProperties(profileId).ContainsKey);
 
     /// <summary>The audience's profiles as the app reads them (through the product's Klaviyo client), for the personalizer.</summary>
     private static async Task<Dictionary<string, KlaviyoProfile>> ExpectedContentAsync(KlaviyoSandboxServer sandbox, RunScenario scenario)

@@ -127,12 +127,12 @@ public sealed class CancelCleanupTests
 
         // Variation A is back to its original and nobody keeps its properties; B still uses the first run's, untouched.
         Assert.Equal(originalA.Subject, host.Store.GetMessage(a.Id)!.Subject);
-        Assert.True(ContentSwitch.IsSwitched(host.Store.GetMessage(b.Id)!.Subject));
+        Assert.True(PersonalizedMarkup.IsSwitched(host.Store.GetMessage(b.Id)!.Subject));
         Assert.All(scenario.AudienceIds.Concat(scenario.NonAudienceIds), id => Assert.False(RunScenario.HasProperties(host.Store, id, a.Id), $"{id} kept variation A's properties"));
         Assert.All(scenario.AudienceIds, id => Assert.True(RunScenario.HasProperties(host.Store, id, b.Id), $"{id} lost variation B's properties"));
     }
 
-    private static bool SetsReflyProperties(SandboxImportJob job) => job.SetsPropertyStartingWith(ContentSwitch.PropertyPrefix);
+    private static bool SetsReflyProperties(SandboxImportJob job) => job.SetsPropertyStartingWith(PersonalizedMarkup.PropertyPrefix);
 
     /// <summary>A clean-up's job (set-jobs unset too: a field kept original is unset so an earlier value cannot linger).</summary>
     private static bool IsUnsetOnly(SandboxImportJob job) => job.Unsets && !SetsReflyProperties(job);

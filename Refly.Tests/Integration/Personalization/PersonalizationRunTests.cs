@@ -32,13 +32,13 @@ public sealed class PersonalizationRunTests
         var run = await RunScenario.StartAsync(host, scenario.Campaign.Id, [message.Id]);
         await RunScenario.WaitForStateAsync(host, run.Id, RunState.Completed);
 
-        var key = ContentSwitch.MessageKey(message.Id);
+        var key = PersonalizedMarkup.MessageKey(message.Id);
         var now = host.Store.GetMessage(message.Id)!;
-        Assert.Equal(ContentSwitch.SubjectExpression(key, "Original subject 0"), now.Subject);
-        Assert.Equal(ContentSwitch.PreviewExpression(key, "Original preview 0"), now.PreviewText);
+        Assert.Equal(PersonalizedMarkup.SubjectExpression(key, "Original subject 0"), now.Subject);
+        Assert.Equal(PersonalizedMarkup.PreviewExpression(key, "Original preview 0"), now.PreviewText);
         Assert.Contains("default:'Original subject 0'", now.Subject, StringComparison.Ordinal);
         var template = host.Store.GetTemplate(now.TemplateId!)!;
-        Assert.Contains($"person|lookup:'{ContentSwitch.IntroProperty(key)}'", template.Html, StringComparison.Ordinal);
+        Assert.Contains($"person|lookup:'{PersonalizedMarkup.IntroProperty(key)}'", template.Html, StringComparison.Ordinal);
         Assert.Contains("<p>Original body</p>", template.Html, StringComparison.Ordinal);
     }
 
@@ -114,7 +114,7 @@ public sealed class PersonalizationRunTests
         var campaign = host.Store.GetCampaign(scenario.Campaign.Id)!;
         Assert.Equal(CampaignStatuses.Scheduled, campaign.Status);
         Assert.Equal(sendTime, campaign.SendTime);
-        Assert.True(ContentSwitch.IsSwitched(campaign.Messages[0].Subject));
+        Assert.True(PersonalizedMarkup.IsSwitched(campaign.Messages[0].Subject));
     }
 
     [Fact]
@@ -167,7 +167,7 @@ public sealed class PersonalizationRunTests
         foreach (var id in ids)
         {
             var written = host.Store.GetProfileProperties(id)
-                .Where(p => p.Key.StartsWith(ContentSwitch.PropertyPrefix, StringComparison.Ordinal))
+                .Where(p => p.Key.StartsWith(PersonalizedMarkup.PropertyPrefix, StringComparison.Ordinal))
                 .Select(p => p.Value?.ToString() ?? "")
                 .ToList();
             Assert.NotEmpty(written);

@@ -71,8 +71,8 @@ public sealed class RunResilienceTests
         Assert.Equal(original.Subject, snapshot.Subject);
         Assert.Equal(original.PreviewText, snapshot.PreviewText);
         Assert.Equal(originalHtml, snapshot.TemplateHtml);
-        var key = ContentSwitch.MessageKey(message.Id);
-        Assert.Equal(ContentSwitch.SubjectExpression(key, original.Subject), host.Store.GetMessage(message.Id)!.Subject);
+        var key = PersonalizedMarkup.MessageKey(message.Id);
+        Assert.Equal(PersonalizedMarkup.SubjectExpression(key, original.Subject), host.Store.GetMessage(message.Id)!.Subject);
 
         // Cancelling the second run puts back the true originals, not the first run's switched content.
         var third = await RunScenario.StartAsync(host, scenario.Campaign.Id, [message.Id]);

@@ -59,11 +59,11 @@ internal sealed class RunScenario
 
     public static bool HasProperties(SandboxStore store, string profileId, string messageId)
     {
-        var key = ContentSwitch.MessageKey(messageId);
+        var key = PersonalizedMarkup.MessageKey(messageId);
         var properties = store.GetProfileProperties(profileId);
-        return properties.ContainsKey(ContentSwitch.SubjectProperty(key));
+        return properties.ContainsKey(PersonalizedMarkup.SubjectProperty(key));
     }
 
     public static bool HasAnyReflyProperty(SandboxStore store, string profileId) =>
-        store.GetProfileProperties(profileId).Keys.Any(k => k.StartsWith(ContentSwitch.PropertyPrefix, StringComparison.Ordinal));
+        store.GetProfileProperties(profileId).Keys.Any(k => k.StartsWith(PersonalizedMarkup.PropertyPrefix, StringComparison.Ordinal));
 }

@@ -153,7 +153,7 @@ public sealed class RuntimeSettingsTests
             Assert.Equal("test-model", r.Model);
             Assert.Equal($"Bearer {apiKey}", r.Authorization);
         });
-        var subject = host.Store.GetProfileProperties(scenario.AudienceIds[0])[ContentSwitch.SubjectProperty(ContentSwitch.MessageKey(messageId))];
+        var subject = host.Store.GetProfileProperties(scenario.AudienceIds[0])[PersonalizedMarkup.SubjectProperty(PersonalizedMarkup.MessageKey(messageId))];
         Assert.Equal(FakeOpenAiEndpoint.Subject, subject?.ToString());
 
         // Back to configuration (rule-based): the next run calls no model.

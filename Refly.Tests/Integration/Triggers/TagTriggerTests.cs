@@ -236,7 +236,7 @@ public sealed class TagTriggerTests
 
         // The sync now sees the subject switched to the lookup and the template clone: that is our own doing.
         await SyncAsync(host);
-        Assert.True(ContentSwitch.IsSwitched(host.Store.GetMessage(campaign.Messages[0].Id)!.Subject));
+        Assert.True(PersonalizedMarkup.IsSwitched(host.Store.GetMessage(campaign.Messages[0].Id)!.Subject));
         Assert.Empty((await PollAsync(host)).StartedRunIds);
         var view = (await host.Get<RunQueryService>().LatestByCampaignAsync([campaign.Id], CancellationToken.None))[campaign.Id];
         Assert.False(view.IsStale);

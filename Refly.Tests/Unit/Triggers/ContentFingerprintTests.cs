@@ -19,10 +19,10 @@ public sealed class ContentFingerprintTests
     public void Fingerprint_OwnSwitchedSubjectPreviewAndTemplate_IsNotAChange()
     {
         var (run, campaign) = Completed();
-        var key = ContentSwitch.MessageKey("m1");
+        var key = PersonalizedMarkup.MessageKey("m1");
         var message = campaign.Messages[0];
-        message.Subject = ContentSwitch.SubjectExpression(key, "Hello");
-        message.PreviewText = ContentSwitch.PreviewExpression(key, "Preview");
+        message.Subject = PersonalizedMarkup.SubjectExpression(key, "Hello");
+        message.PreviewText = PersonalizedMarkup.PreviewExpression(key, "Preview");
         message.TemplateId = "clone-assigned-by-klaviyo";
 
         Assert.False(RunQueryService.IsStale(run, campaign));

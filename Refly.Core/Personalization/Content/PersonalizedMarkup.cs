@@ -9,7 +9,7 @@ namespace Refly.Core.Personalization;
 /// lookups with the original as the default, the template gets a marked block with the intro.
 /// A restore never parses these back: it starts from the stored originals.
 /// </summary>
-public static class ContentSwitch
+public static class PersonalizedMarkup
 {
     /// <summary>Prefix of every property this product writes on profiles.</summary>
     public const string PropertyPrefix = "refly_";

@@ -2,7 +2,7 @@ using Refly.Core.Personalization;
 
 namespace Refly.Tests.Unit.Personalization;
 
-public sealed class ContentSwitchTests
+public sealed class PersonalizedMarkupTests
 {
     private const string Key = "abc123_0badf00d";
 
@@ -15,32 +15,32 @@ public sealed class ContentSwitchTests
     {
         if (string.IsNullOrWhiteSpace(messageId))
         {
-            Assert.Throws<ArgumentException>(() => ContentSwitch.MessageKey(messageId));
+            Assert.Throws<ArgumentException>(() => PersonalizedMarkup.MessageKey(messageId));
             return;
         }
 
-        var key = ContentSwitch.MessageKey(messageId);
+        var key = PersonalizedMarkup.MessageKey(messageId);
 
         Assert.Matches("^[a-z0-9_]{1,24}$", key);
-        Assert.Equal(key, ContentSwitch.MessageKey(messageId));
+        Assert.Equal(key, PersonalizedMarkup.MessageKey(messageId));
     }
 
     [Fact]
     public void MessageKey_IdsDifferingOnlyInCase_GetDifferentKeys() =>
-        Assert.NotEqual(ContentSwitch.MessageKey("AbC123"), ContentSwitch.MessageKey("abc123"));
+        Assert.NotEqual(PersonalizedMarkup.MessageKey("AbC123"), PersonalizedMarkup.MessageKey("abc123"));
 
     [Fact]
     public void MessageKey_KeepsTheIdsTail_Readable() =>
-        Assert.StartsWith("w4e6r8t0y1u3_", ContentSwitch.MessageKey("01HZX7K3M9Q2W4E6R8T0Y1U3"), StringComparison.Ordinal);
+        Assert.StartsWith("w4e6r8t0y1u3_", PersonalizedMarkup.MessageKey("01HZX7K3M9Q2W4E6R8T0Y1U3"), StringComparison.Ordinal);
 
     [Fact]
     public void PropertyNames_FollowTheConvention()
     {
-        Assert.Equal("refly_abc123_0badf00d_subject", ContentSwitch.SubjectProperty(Key));
-        Assert.Equal("refly_abc123_0badf00d_preview", ContentSwitch.PreviewProperty(Key));
-        Assert.Equal("refly_abc123_0badf00d_intro", ContentSwitch.IntroProperty(Key));
-        Assert.Equal(3, ContentSwitch.Properties(Key).Count);
-        Assert.Throws<ArgumentException>(() => ContentSwitch.SubjectProperty("Bad-Key"));
+        Assert.Equal("refly_abc123_0badf00d_subject", PersonalizedMarkup.SubjectProperty(Key));
+        Assert.Equal("refly_abc123_0badf00d_preview", PersonalizedMarkup.PreviewProperty(Key));
+        Assert.Equal("refly_abc123_0badf00d_intro", PersonalizedMarkup.IntroProperty(Key));
+        Assert.Equal(3, PersonalizedMarkup.Properties(Key).Count);
+        Assert.Throws<ArgumentException>(() => PersonalizedMarkup.SubjectProperty("Bad-Key"));
     }
 
     [Fact]
@@ -48,10 +48,10 @@ public sealed class ContentSwitchTests
     {
         Assert.Equal(
             "{{ person|lookup:'refly_abc123_0badf00d_subject'|default:'Black Friday: 30% off' }}",
-            ContentSwitch.SubjectExpression(Key, "Black Friday: 30% off"));
+            PersonalizedMarkup.SubjectExpression(Key, "Black Friday: 30% off"));
         Assert.Equal(
             "{{ person|lookup:'refly_abc123_0badf00d_preview'|default:'' }}",
-            ContentSwitch.PreviewExpression(Key, null));
+            PersonalizedMarkup.PreviewExpression(Key, null));
     }
 
     [Theory]
@@ -62,7 +62,7 @@ public sealed class ContentSwitchTests
     [InlineData("line\nbreak' }}")]
     public void SubjectExpression_HostileOriginal_CannotLeaveTheLiteral(string original)
     {
-        var expression = ContentSwitch.SubjectExpression(Key, original);
+        var expression = PersonalizedMarkup.SubjectExpression(Key, original);
 
         const string prefix = "{{ person|lookup:'refly_abc123_0badf00d_subject'|default:'";
         const string suffix = "' }}";
@@ -82,7 +82,7 @@ public sealed class ContentSwitchTests
     [InlineData("{% endif %}' }}{{ person.email }}")]
     public void SubjectExpression_OriginalWithOpeningTags_IsKeptVerbatimInsideOurConditional(string original)
     {
-        var expression = ContentSwitch.SubjectExpression(Key, original);
+        var expression = PersonalizedMarkup.SubjectExpression(Key, original);
 
         const string prefix = "{% if person|lookup:'refly_abc123_0badf00d_subject' %}{{ person|lookup:'refly_abc123_0badf00d_subject' }}{% else %}";
         Assert.Equal(prefix + original + "{% endif %}", expression);
@@ -93,22 +93,22 @@ public sealed class ContentSwitchTests
     {
         const string original = "{{ first_name|default:'Friend' }}, 30% off";
 
-        var expression = ContentSwitch.SubjectExpression(Key, original);
+        var expression = PersonalizedMarkup.SubjectExpression(Key, original);
 
         Assert.Equal(
             "{% if person|lookup:'refly_abc123_0badf00d_subject' %}{{ person|lookup:'refly_abc123_0badf00d_subject' }}{% else %}{{ first_name|default:'Friend' }}, 30% off{% endif %}",
             expression);
-        Assert.True(ContentSwitch.IsSwitched(expression));
+        Assert.True(PersonalizedMarkup.IsSwitched(expression));
     }
 
     [Fact]
     public void IsSwitched_RecognisesOurExpressionsOnly()
     {
-        Assert.True(ContentSwitch.IsSwitched(ContentSwitch.SubjectExpression(Key, "Hi")));
-        Assert.True(ContentSwitch.IsSwitched(ContentSwitch.PreviewExpression(Key, "Hi")));
-        Assert.False(ContentSwitch.IsSwitched("{{ person|lookup:'other_prop'|default:'x' }}"));
-        Assert.False(ContentSwitch.IsSwitched("Plain subject"));
-        Assert.False(ContentSwitch.IsSwitched(null));
+        Assert.True(PersonalizedMarkup.IsSwitched(PersonalizedMarkup.SubjectExpression(Key, "Hi")));
+        Assert.True(PersonalizedMarkup.IsSwitched(PersonalizedMarkup.PreviewExpression(Key, "Hi")));
+        Assert.False(PersonalizedMarkup.IsSwitched("{{ person|lookup:'other_prop'|default:'x' }}"));
+        Assert.False(PersonalizedMarkup.IsSwitched("Plain subject"));
+        Assert.False(PersonalizedMarkup.IsSwitched(null));
     }
 
     [Fact]
@@ -116,10 +116,10 @@ public sealed class ContentSwitchTests
     {
         const string html = "<html><body><h1>Sale</h1><!-- refly:intro --><p>Body</p></body></html>";
 
-        var result = ContentSwitch.TemplateWithPersonalizedBlock(html, Key);
+        var result = PersonalizedMarkup.TemplateWithPersonalizedBlock(html, Key);
 
         Assert.Equal(
-            "<html><body><h1>Sale</h1><!-- refly:intro -->" + ContentSwitch.PersonalizedBlock(Key) + "<p>Body</p></body></html>",
+            "<html><body><h1>Sale</h1><!-- refly:intro -->" + PersonalizedMarkup.PersonalizedBlock(Key) + "<p>Body</p></body></html>",
             result);
         Assert.Contains("{{ person|lookup:'refly_abc123_0badf00d_intro'|default:'' }}", result, StringComparison.Ordinal);
     }
@@ -127,9 +127,9 @@ public sealed class ContentSwitchTests
     [Fact]
     public void Template_MarkerSpacingAndCase_IsAccepted()
     {
-        var result = ContentSwitch.TemplateWithPersonalizedBlock("<body><p>a</p><!--REFLY:INTRO--><p>b</p></body>", Key);
+        var result = PersonalizedMarkup.TemplateWithPersonalizedBlock("<body><p>a</p><!--REFLY:INTRO--><p>b</p></body>", Key);
 
-        Assert.Equal("<body><p>a</p><!--REFLY:INTRO-->" + ContentSwitch.PersonalizedBlock(Key) + "<p>b</p></body>", result);
+        Assert.Equal("<body><p>a</p><!--REFLY:INTRO-->" + PersonalizedMarkup.PersonalizedBlock(Key) + "<p>b</p></body>", result);
     }
 
     [Fact]
@@ -137,10 +137,10 @@ public sealed class ContentSwitchTests
     {
         const string html = "<html><head></head><BODY class=\"x\" data-note='a>b' style=\"margin:0\"><p>Body</p></BODY></html>";
 
-        var result = ContentSwitch.TemplateWithPersonalizedBlock(html, Key);
+        var result = PersonalizedMarkup.TemplateWithPersonalizedBlock(html, Key);
 
         Assert.Equal(
-            "<html><head></head><BODY class=\"x\" data-note='a>b' style=\"margin:0\">" + ContentSwitch.PersonalizedBlock(Key) + "<p>Body</p></BODY></html>",
+            "<html><head></head><BODY class=\"x\" data-note='a>b' style=\"margin:0\">" + PersonalizedMarkup.PersonalizedBlock(Key) + "<p>Body</p></BODY></html>",
             result);
     }
 
@@ -149,40 +149,40 @@ public sealed class ContentSwitchTests
     {
         const string html = "<bodyguard>x</bodyguard><p>y</p>";
 
-        var result = ContentSwitch.TemplateWithPersonalizedBlock(html, Key);
+        var result = PersonalizedMarkup.TemplateWithPersonalizedBlock(html, Key);
 
-        Assert.Equal(ContentSwitch.PersonalizedBlock(Key) + html, result);
+        Assert.Equal(PersonalizedMarkup.PersonalizedBlock(Key) + html, result);
     }
 
     [Fact]
     public void Template_WithNeitherMarkerNorBody_InsertsAtTheTop()
     {
-        Assert.Equal(ContentSwitch.PersonalizedBlock(Key) + "<p>Hi</p>", ContentSwitch.TemplateWithPersonalizedBlock("<p>Hi</p>", Key));
-        Assert.Equal(ContentSwitch.PersonalizedBlock(Key), ContentSwitch.TemplateWithPersonalizedBlock(null, Key));
+        Assert.Equal(PersonalizedMarkup.PersonalizedBlock(Key) + "<p>Hi</p>", PersonalizedMarkup.TemplateWithPersonalizedBlock("<p>Hi</p>", Key));
+        Assert.Equal(PersonalizedMarkup.PersonalizedBlock(Key), PersonalizedMarkup.TemplateWithPersonalizedBlock(null, Key));
     }
 
     [Fact]
     public void Template_AlreadySwitched_IsNotDoubled()
     {
         const string html = "<html><body><p>Body</p></body></html>";
-        var once = ContentSwitch.TemplateWithPersonalizedBlock(html, Key);
+        var once = PersonalizedMarkup.TemplateWithPersonalizedBlock(html, Key);
 
-        var twice = ContentSwitch.TemplateWithPersonalizedBlock(once, Key);
+        var twice = PersonalizedMarkup.TemplateWithPersonalizedBlock(once, Key);
 
         Assert.Equal(once, twice);
-        Assert.True(ContentSwitch.IsSwitchedTemplate(once));
-        Assert.False(ContentSwitch.IsSwitchedTemplate(html));
+        Assert.True(PersonalizedMarkup.IsSwitchedTemplate(once));
+        Assert.False(PersonalizedMarkup.IsSwitchedTemplate(html));
     }
 
     [Fact]
     public void Template_SwitchedWithAnotherKey_IsReplacedInPlace()
     {
         const string html = "<body><p>Body</p></body>";
-        var old = ContentSwitch.TemplateWithPersonalizedBlock(html, "old_00000000");
+        var old = PersonalizedMarkup.TemplateWithPersonalizedBlock(html, "old_00000000");
 
-        var result = ContentSwitch.TemplateWithPersonalizedBlock(old, Key);
+        var result = PersonalizedMarkup.TemplateWithPersonalizedBlock(old, Key);
 
-        Assert.Equal(ContentSwitch.TemplateWithPersonalizedBlock(html, Key), result);
+        Assert.Equal(PersonalizedMarkup.TemplateWithPersonalizedBlock(html, Key), result);
         Assert.DoesNotContain("old_00000000", result, StringComparison.Ordinal);
     }
 
@@ -191,8 +191,8 @@ public sealed class ContentSwitchTests
     {
         const string html = "<html><body class=a><!-- refly:intro --><p>Body</p></body></html>";
 
-        Assert.Equal(html, ContentSwitch.WithoutPersonalizedBlock(ContentSwitch.TemplateWithPersonalizedBlock(html, Key)));
-        Assert.Equal(html, ContentSwitch.WithoutPersonalizedBlock(html));
+        Assert.Equal(html, PersonalizedMarkup.WithoutPersonalizedBlock(PersonalizedMarkup.TemplateWithPersonalizedBlock(html, Key)));
+        Assert.Equal(html, PersonalizedMarkup.WithoutPersonalizedBlock(html));
     }
 
     [Fact]
@@ -201,7 +201,7 @@ public sealed class ContentSwitchTests
         var set = new Dictionary<string, string>();
         var unset = new List<string>();
 
-        ContentSwitch.AddProperties(Key, new PersonalizedContent("Subj", null, "<p>Hi</p>"), set, unset);
+        PersonalizedMarkup.AddProperties(Key, new PersonalizedContent("Subj", null, "<p>Hi</p>"), set, unset);
 
         Assert.Equal("Subj", set["refly_abc123_0badf00d_subject"]);
         Assert.Equal("<p>Hi</p>", set["refly_abc123_0badf00d_intro"]);
