@@ -18,6 +18,9 @@ public sealed record PersonalizationRequest(
     string CampaignName,
     MessageContent Original)
 {
+    /// <summary>The campaign's brief; <see cref="CampaignBrief.Default"/> when the marketer gave none.</summary>
+    public CampaignBrief Brief { get; init; } = CampaignBrief.Default;
+
     /// <summary>
     /// A stable hash of the campaign's brief when it has one (it keys cached generations); null or empty when there is none.
     /// </summary>
