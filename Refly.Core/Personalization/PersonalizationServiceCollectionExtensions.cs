@@ -21,6 +21,8 @@ public static class PersonalizationServiceCollectionExtensions
         services.AddSingleton<RunScheduler>();
         services.AddSingleton<CampaignEditor>();
         services.AddSingleton<ContentSwitcher>();
+        services.AddSingleton<AudienceReader>();
+        services.AddSingleton<AudienceImportWriter>();
         services.AddSingleton<AudiencePipeline>();
         services.AddSingleton<RunImportJobLedger>();
         services.AddSingleton<RunCleanup>();

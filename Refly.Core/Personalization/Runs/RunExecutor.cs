@@ -203,28 +203,28 @@ public sealed partial class RunExecutor(
         {
             var earlier = await store.LatestOriginalsAsync(run.CampaignId, run.Id, cancellationToken);
             var originals = await switcher.SnapshotAsync(run.CampaignKlaviyoId, run.MessageIds, earlier, cancellationToken);
-            run = await store.UpdateAsync(run.Id, _inProgress, r => r.Originals = originals, cancellationToken) ?? throw new OperationCanceledException();
+            run = await store.UpdateAsync(run.Id, _inProgress, r => r.Originals = originals, cancellationToken).OrStopWhenNotInProgress();
             await store.AddEventAsync(run.Id, "Snapshot", $"Original content of {originals.Count} message(s) saved", cancellationToken);
         }
 
         if (!run.ContentSwitched)
         {
             var originals = run.Originals;
-            run = await store.UpdateAsync(run.Id, _inProgress, r => r.Checkpoint.SwitchStarted = true, cancellationToken) ?? throw new OperationCanceledException();
+            run = await store.UpdateAsync(run.Id, _inProgress, r => r.Checkpoint.SwitchStarted = true, cancellationToken).OrStopWhenNotInProgress();
             // Switch early so whatever is written before the send time is used; defaults keep everyone else on the original.
             await switcher.SwitchAsync(run.CampaignKlaviyoId, originals, store.RevertRecordFor(run), cancellationToken);
             run = await store.UpdateAsync(run.Id, _inProgress, r =>
             {
                 r.Originals = originals;
                 r.ContentSwitched = true;
-            }, cancellationToken) ?? throw new OperationCanceledException();
+            }, cancellationToken).OrStopWhenNotInProgress();
             await store.AddEventAsync(run.Id, "Switched", "Messages now use the personalized content, with the original as the default", cancellationToken);
         }
 
         if (run.TotalEstimate is null)
         {
             var total = await planner.EstimateRecipientsAsync(campaign.Id, campaign.Audiences.Included, cancellationToken);
-            run = await store.UpdateAsync(run.Id, _inProgress, r => r.TotalEstimate = total, cancellationToken) ?? throw new OperationCanceledException();
+            run = await store.UpdateAsync(run.Id, _inProgress, r => r.TotalEstimate = total, cancellationToken).OrStopWhenNotInProgress();
         }
 
         var outcome = await pipeline.RunAsync(run, campaign.Name, campaign.Audiences, cancellationToken);
