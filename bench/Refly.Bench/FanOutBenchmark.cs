@@ -1,3 +1,4 @@
+using Refly.Dashboard.Hosting;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Hosting;

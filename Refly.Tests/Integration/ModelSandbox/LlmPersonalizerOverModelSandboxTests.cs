@@ -1,3 +1,4 @@
+using Refly.Dashboard.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Refly.Core.Klaviyo;
