@@ -156,9 +156,23 @@ public sealed class RunCleanup(
                     $"Waiting for {running.Count} import job{(running.Count == 1 ? "" : "s")} still running in Klaviyo to end before removing the run's properties",
                     cancellationToken);
             }
-            foreach (var jobId in running)
+            // In rounds: one poll interval, then every job still running is asked again (not one interval per job).
+            while (running.Count > 0)
             {
-                await RecordIfOwnAsync(jobId, await WaitForJobAsync(jobId, cancellationToken));
+                await Task.Delay(options.Value.ImportPollInterval, time, cancellationToken);
+                var stillRunning = new List<string>(running.Count);
+                foreach (var jobId in running)
+                {
+                    if (await StateOfAsync(jobId, cancellationToken) is { } state)
+                    {
+                        await RecordIfOwnAsync(jobId, state);
+                    }
+                    else
+                    {
+                        stillRunning.Add(jobId);
+                    }
+                }
+                running = stillRunning;
             }
         }
 
@@ -181,18 +195,6 @@ public sealed class RunCleanup(
         catch (KlaviyoNotFoundException)
         {
             return RunImportJobState.Expired;
-        }
-    }
-
-    private async Task<RunImportJobState> WaitForJobAsync(string jobId, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            await Task.Delay(options.Value.ImportPollInterval, time, cancellationToken);
-            if (await StateOfAsync(jobId, cancellationToken) is { } state)
-            {
-                return state;
-            }
         }
     }
 
