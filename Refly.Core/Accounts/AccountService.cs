@@ -121,13 +121,40 @@ public sealed class AccountService(IServiceScopeFactory scopes, SignInThrottle t
         }
     }
 
+    /// <summary>
+    /// Every reason <paramref name="user"/> would be refused, each with its field, without creating anything: the
+    /// e-mail address, the role and the password rules together, so a form shows all of them at once (not the
+    /// password's only after the address is fixed). A taken address is known only on create.
+    /// </summary>
+    public async Task<AccountResult> ValidateNewUserAsync(NewUser user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var validation = await _validator.ValidateAsync(user, cancellationToken);
+        var errors = validation.Errors.Select(e => new AccountError(e.PropertyName, e.ErrorMessage)).ToList();
+        if (!string.IsNullOrEmpty(user.Password) && errors.All(e => e.Field != AccountResult.PasswordField))
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+            var candidate = new IdentityUser { UserName = user.Email?.Trim(), Email = user.Email?.Trim() };
+            foreach (var validator in users.PasswordValidators)
+            {
+                var result = await validator.ValidateAsync(users, candidate, user.Password);
+                if (!result.Succeeded)
+                {
+                    errors.AddRange(AccountResult.From(result).FieldErrors);
+                }
+            }
+        }
+        return errors.Count == 0 ? AccountResult.Ok : new AccountResult(false, errors.DistinctBy(e => (e.Field, e.Message)).ToList());
+    }
+
     /// <summary>Creates a user with one role.</summary>
     public async Task<AccountResult> CreateUserAsync(NewUser user, CancellationToken cancellationToken = default)
     {
-        var validation = await _validator.ValidateAsync(user, cancellationToken);
-        if (!validation.IsValid)
+        var validation = await ValidateNewUserAsync(user, cancellationToken);
+        if (!validation.Succeeded)
         {
-            return new AccountResult(false, validation.Errors.Select(e => new AccountError(e.PropertyName, e.ErrorMessage)).ToList());
+            return validation;
         }
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();

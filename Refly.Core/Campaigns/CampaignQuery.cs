@@ -68,6 +68,18 @@ public sealed class CampaignQueryService(IDbContextFactory<ReflyDbContext> conte
             .FirstOrDefaultAsync(c => c.KlaviyoId == klaviyoId, cancellationToken);
     }
 
+    /// <summary>
+    /// The statuses the synced campaigns have, in the enum's order: what the status filter offers, so it never lists
+    /// a status no campaign is in (nor <see cref="CampaignStatus.Unknown"/> when every status is known).
+    /// </summary>
+    public async Task<IReadOnlyList<CampaignStatus>> StatusesInUseAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var statuses = await db.Campaigns.AsNoTracking().Where(c => c.RemovedFromKlaviyoAt == null)
+            .Select(c => c.Status).Distinct().ToListAsync(cancellationToken);
+        return statuses.Order().ToList();
+    }
+
     private static string EscapeLike(string value) =>
         value.Replace("\\", "\\\\", StringComparison.Ordinal)
             .Replace("%", "\\%", StringComparison.Ordinal)

@@ -77,6 +77,18 @@ internal static class AutomationApi
             .WithName("GetCampaign")
             .WithSummary("One campaign by its Klaviyo campaign id.");
 
+        api.MapGet("/campaigns/{campaignId}/runs", async Task<IResult> (string campaignId, CampaignQueryService campaigns, RunQueryService runs, CancellationToken ct) =>
+            {
+                if (await campaigns.FindAsync(campaignId, ct) is null)
+                {
+                    return CampaignNotFound(campaignId);
+                }
+                var history = await runs.HistoryAsync(campaignId, ct);
+                return TypedResults.Ok(new RunListDto(history.Select(RunDto.From).ToList()));
+            })
+            .WithName("ListCampaignRuns")
+            .WithSummary("Every personalization run of the campaign, newest first: trigger, who started it, state, counts, coverage, times.");
+
         api.MapPost("/campaigns/{campaignId}/personalization", async Task<IResult> (
                 string campaignId, StartPersonalizationBody? body, PersonalizationRunService service, RunQueryService runs, HttpContext http, CancellationToken ct) =>
             {

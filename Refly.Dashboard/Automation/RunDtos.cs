@@ -29,5 +29,8 @@ public sealed record RunDto(
         run.Error, run.StopReason, run.Coverage, run.ContactsPerSecond, run.Eta);
 }
 
+/// <summary>GET /api/v1/campaigns/{campaignId}/runs: the campaign's runs, newest first.</summary>
+public sealed record RunListDto(IReadOnlyList<RunDto> Items);
+
 /// <summary>Body of POST /api/v1/campaigns/{campaignId}/personalization.</summary>
 public sealed record StartPersonalizationBody(IReadOnlyList<string>? MessageIds);

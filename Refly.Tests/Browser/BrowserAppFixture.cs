@@ -66,16 +66,19 @@ public sealed class BrowserAppFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// A new browser context (its own Blazor circuit) with one page, 1440x900, signed in through the sign-in form
-    /// (as the factory's admin unless <paramref name="email"/> says otherwise; null: not signed in).
+    /// A new browser context (its own Blazor circuit) with one page, 1440x900 unless <paramref name="width"/> and
+    /// <paramref name="height"/> say otherwise, in the light colour scheme unless <paramref name="colorScheme"/> says
+    /// otherwise, signed in through the sign-in form (as the factory's admin unless <paramref name="email"/> says
+    /// otherwise; null: not signed in).
     /// </summary>
-    public async Task<IPage> NewPageAsync(string? email = ReflyAppFactory.AdminEmail)
+    public async Task<IPage> NewPageAsync(string? email = ReflyAppFactory.AdminEmail, int width = 1440, int height = 900, ColorScheme colorScheme = ColorScheme.Light)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = Factory.ServerAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
+            ViewportSize = new ViewportSize { Width = width, Height = height },
             TimezoneId = "UTC",
+            ColorScheme = colorScheme,
         });
         context.SetDefaultTimeout(ExpectTimeout);
         var page = await context.NewPageAsync();

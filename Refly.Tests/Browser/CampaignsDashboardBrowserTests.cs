@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using Refly.Tests.Support;
 using static Microsoft.Playwright.Assertions;
 
 namespace Refly.Tests.Browser;
@@ -99,7 +100,7 @@ public sealed class CampaignsDashboardBrowserTests : IClassFixture<BrowserAppFix
         await ui.Dialog.GetByTestId("confirm-personalize").ClickAsync();
         await ui.ExpectStateAsync(AbCampaign, "Completed", "Completed");
         await other.ExpectStateAsync(AbCampaign, "Completed", "Completed");
-        await Expect(ui.Row(AbCampaign).GetByTestId("run-trigger")).ToContainTextAsync("Started by");
+        await Expect(ui.Row(AbCampaign).GetByTestId("run-trigger")).ToContainTextAsync($"by {ReflyAppFactory.AdminEmail}");
 
         // Run details: same numbers as the row.
         await ui.Row(AbCampaign).Locator("a[aria-label='Run details']").ClickAsync();

@@ -82,6 +82,29 @@ public sealed class ScreenshotTests : IClassFixture<BrowserAppFixture>
         await ui.ExpectStateAsync("Black Friday early access (A/B)", "InProgress", "In Progress");
         await ui.Page.ScreenshotAsync(new() { Path = ScreenshotPath("campaigns-table.png"), FullPage = true });
 
+        // The same moment at a laptop's 1024 px and in dark mode (the system preference), for the README.
+        foreach (var (width, height, scheme, file) in new[]
+                 {
+                     (1440, 900, ColorScheme.Dark, "campaigns-table-dark.png"),
+                     (1024, 768, ColorScheme.Light, "campaigns-table-1024.png"),
+                     (1024, 768, ColorScheme.Dark, "campaigns-table-1024-dark.png"),
+                 })
+        {
+            var other = new CampaignsPageModel(await _app.NewPageAsync(width: width, height: height, colorScheme: scheme));
+            await other.OpenAsync();
+            await other.ExpectStateAsync("Holiday gift guide (draft)", "Cancelling", "Cancelling");
+            await other.ExpectStateAsync("Autumn drop", "Cancelled", "Cancelled");
+            await other.Page.ScreenshotAsync(new() { Path = ScreenshotPath(file), FullPage = true });
+            await other.Page.Context.CloseAsync();
+        }
+
+        // Autumn drop's history: the cancelled run, reached from the row.
+        await ui.Row("Autumn drop").Locator("a[aria-label='Run history']").ClickAsync();
+        await Expect(ui.Page.Locator("tr.run-history-row").First).ToBeVisibleAsync();
+        await ui.Page.ScreenshotAsync(new() { Path = ScreenshotPath("run-history.png"), FullPage = true });
+        await ui.Page.GoBackAsync();
+        await Expect(ui.Page.Locator("tr.campaign-row").First).ToBeVisibleAsync();
+
         await ui.Row("Black Friday early access (A/B)").Locator("a[aria-label='Run details']").ClickAsync();
         await Expect(ui.Page.GetByTestId("run-state")).ToHaveTextAsync("In Progress");
         await Expect(ui.Page.GetByTestId("run-timeline")).ToContainTextAsync("Started");

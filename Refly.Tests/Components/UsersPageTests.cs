@@ -51,6 +51,23 @@ public sealed class UsersPageTests : MudTestContext, IClassFixture<DemoAppFixtur
             Row(page, ReflyAppFactory.MarketerEmail).QuerySelector(".mud-input-control-helper-container")!.TextContent, StringComparison.Ordinal), _timeout);
     }
 
+    [Fact]
+    public void AddUser_BadAddressAndShortPassword_EachErrorUnderItsOwnField()
+    {
+        Render<MudPopoverProvider>();
+        var page = Render<UsersPage>();
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("tr[data-testid='user-row']").Count), _timeout);
+
+        page.Find("[data-testid='new-user-email-field'] input").Input("not-an-address");
+        page.Find("[data-testid='new-user-password-field'] input").Input("short");
+        page.Find("[data-testid='add-user']").Click();
+
+        string Helper(string field) => page.Find($"[data-testid='{field}'] .mud-input-control-helper-container").TextContent;
+        page.WaitForAssertion(() => Assert.Contains("12", Helper("new-user-password-field"), StringComparison.Ordinal), _timeout);
+        Assert.Contains("e-mail", Helper("new-user-email-field"), StringComparison.Ordinal);
+        Assert.DoesNotContain("12", Helper("new-user-email-field"), StringComparison.Ordinal);
+    }
+
     private static AngleSharp.Dom.IElement Row(IRenderedComponent<UsersPage> page, string email) =>
         page.FindAll("tr[data-testid='user-row']").Single(r => r.GetAttribute("data-email") == email);
 

@@ -35,6 +35,15 @@ public sealed record RunView(
     /// </summary>
     public bool IsStale { get; init; }
 
+    /// <summary>
+    /// False while an active run's <see cref="Eta"/> is still settling (its first <see cref="RunEstimate.SettleTime"/>
+    /// of measured progress): pages say "estimating" instead of a time that swings. True for a run that is not active.
+    /// </summary>
+    public bool IsEtaSettled { get; init; } = true;
+
+    /// <summary>Where the run's content came from (model, rule-based, original); null while runs do not record it.</summary>
+    public RunSourceSplit? SourceSplit { get; init; }
+
     /// <summary>Written share of the total, 0..100; null while the total is unknown.</summary>
     public double? Percent => Total is > 0 ? Math.Min(100.0, 100.0 * Written / Total.Value) : null;
 }
@@ -96,6 +105,19 @@ public sealed class RunQueryService(
         return ContentFingerprint.OfRun(run, withSendTime) != ContentFingerprint.OfCampaign(campaign, run.MessageIds, originals, withSendTime);
     }
 
+    /// <summary>
+    /// Every run of the campaign (by Klaviyo campaign id), newest first: the campaign's run history, including runs a
+    /// later run replaced in the table (a cancelled tag run, a failed run that was retried).
+    /// </summary>
+    public async Task<IReadOnlyList<RunView>> HistoryAsync(string campaignId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(campaignId);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var runs = await db.Runs.AsNoTracking().Where(r => r.CampaignKlaviyoId == campaignId).ToListAsync(cancellationToken);
+        // Ordered here: SQLite cannot order by a DateTimeOffset column.
+        return runs.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Select(ToView).ToList();
+    }
+
     /// <summary>The run's audit trail, oldest first.</summary>
     public async Task<IReadOnlyList<RunEvent>> EventsAsync(Guid runId, CancellationToken cancellationToken)
     {
@@ -108,15 +130,18 @@ public sealed class RunQueryService(
         double? rate = null;
         DateTimeOffset? eta = null;
         bool? inTime = null;
+        var settled = true;
         if (run.State is RunState.Queued or RunState.InProgress && run.TotalEstimate is { } total)
         {
             var now = time.GetUtcNow();
             var elapsed = run.StartedAt is { } started ? now - started : TimeSpan.Zero;
-            var estimate = RunEstimate.Compute(total, Math.Min(run.Written + run.Failed, total), elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed,
-                throughput.ContactsPerSecond, now, run.SendTime);
+            var done = Math.Min(run.Written + run.Failed, total);
+            var sinceStart = elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed;
+            var estimate = RunEstimate.ComputeSmoothed(total, done, sinceStart, throughput.ContactsPerSecond, now, run.SendTime);
             rate = estimate.IsMeasured ? estimate.ContactsPerSecond : null;
             eta = estimate.EstimatedCompletion;
             inTime = estimate.FinishesBeforeDeadline;
+            settled = RunEstimate.IsSettled(done, sinceStart);
         }
         else if (run.StartedAt is { } started && run.FinishedAt is { } finished && finished > started)
         {
@@ -125,6 +150,9 @@ public sealed class RunQueryService(
 
         return new RunView(run.Id, run.CampaignKlaviyoId, run.State, run.Trigger, run.StartedBy, run.MessageIds, run.TotalEstimate,
             run.Processed, run.Written, run.Failed, run.FellBack, run.CreatedAt, run.StartedAt, run.FinishedAt, run.Error, run.StopReason,
-            run.State == RunState.Completed ? run.Coverage : null, rate, eta, inTime);
+            run.State == RunState.Completed ? run.Coverage : null, rate, eta, inTime)
+        {
+            IsEtaSettled = settled,
+        };
     }
 }

@@ -85,4 +85,42 @@ public static class RunEstimate
         bool? inTime = deadline is { } d ? completion <= d : null;
         return new RunEstimateResult(rate, measured, remaining, completion, deadline, inTime);
     }
+
+    /// <summary>
+    /// How long a run's measured rate needs before its ETA is shown: in the first seconds the rate is dominated by the
+    /// run's fixed start (snapshot, switch, the first import job) and by import jobs finishing in bursts, which made
+    /// the ETA swing from 2 to 7 to 3 minutes within 10 seconds.
+    /// </summary>
+    public static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(30);
+
+    /// <summary>Whether an ETA from this much measured progress is stable enough to show (else "estimating").</summary>
+    public static bool IsSettled(long processedContacts, TimeSpan elapsed) => processedContacts > 0 && elapsed >= SettleTime;
+
+    /// <summary>
+    /// <see cref="Compute"/> with the measured rate blended into the expected one while it settles: the measured
+    /// rate's weight grows linearly from 0 to 1 over <see cref="SettleTime"/>, so one burst early in a run moves the
+    /// estimate a little instead of all the way; from <see cref="SettleTime"/> on it is the measured rate alone.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="Compute"/>.</exception>
+    public static RunEstimateResult ComputeSmoothed(
+        long totalContacts,
+        long processedContacts,
+        TimeSpan elapsed,
+        double expectedContactsPerSecond,
+        DateTimeOffset now,
+        DateTimeOffset? sendTime)
+    {
+        var raw = Compute(totalContacts, processedContacts, elapsed, expectedContactsPerSecond, now, sendTime);
+        if (!raw.IsMeasured || elapsed >= SettleTime)
+        {
+            return raw;
+        }
+        var weight = elapsed / SettleTime;
+        var blended = weight * raw.ContactsPerSecond + (1 - weight) * expectedContactsPerSecond;
+        var left = Math.Max(0, totalContacts - processedContacts);
+        var seconds = left / blended;
+        var remaining = seconds >= TimeSpan.MaxValue.TotalSeconds / 2 ? TimeSpan.MaxValue / 2 : TimeSpan.FromSeconds(Math.Ceiling(seconds));
+        var completion = now + remaining;
+        return new RunEstimateResult(blended, true, remaining, completion, raw.Deadline, raw.Deadline is { } d ? completion <= d : null);
+    }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Refly.Core.Campaigns;
+using Refly.Core.Personalization;
 using Refly.KlaviyoSandbox.Store;
 using Refly.Tests.Support;
 
@@ -56,6 +57,27 @@ public sealed class AutomationApiTests : IClassFixture<DemoAppFixture>
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains("does-not-exist", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CampaignRuns_ListsEveryRunNewestFirst_And404ForAnUnknownCampaign()
+    {
+        await _app.WaitForSyncAsync();
+        var sent = _app.Factory.Sandbox.Store.GetCampaigns().First(c => c.Status == CampaignStatuses.Sent);
+        var start = DateTimeOffset.UtcNow.AddHours(-2);
+        var tagRun = await RunHistorySeed.AddFinishedRunAsync(_app.Factory.Services, sent.Id, RunState.Cancelled, RunTrigger.Tag, "Refly: Personalize", 1_000, 430, start, TimeSpan.FromMinutes(1));
+        var manual = await RunHistorySeed.AddFinishedRunAsync(_app.Factory.Services, sent.Id, RunState.Completed, RunTrigger.Manual, "ana@example.com", 1_000, 1_000, start.AddHours(1), TimeSpan.FromMinutes(2));
+        using var client = _app.Factory.CreateHttpClient(ReflyAppFactory.AutomationToken);
+
+        using var json = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/campaigns/{sent.Id}/runs"));
+        using var unknown = await client.GetAsync("/api/v1/campaigns/does-not-exist/runs");
+
+        var items = json.RootElement.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal([manual.Id, tagRun.Id], items.Select(i => i.GetProperty("id").GetGuid()));
+        Assert.Equal("Tag", items[1].GetProperty("trigger").GetString());
+        Assert.Equal("Refly: Personalize", items[1].GetProperty("startedBy").GetString());
+        Assert.Equal("Cancelled", items[1].GetProperty("state").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
     [Fact]

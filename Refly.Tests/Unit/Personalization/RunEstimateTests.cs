@@ -226,3 +226,31 @@ public sealed class RunEstimateTests
         Assert.Null(SendTimeCheck.DeadlineOf(CampaignStatus.Scheduled, null));
     }
 }
+
+public sealed class RunEstimateSmoothingTests
+{
+    private static readonly DateTimeOffset _now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void EarlyBurst_MovesTheEstimateLittle_AndIsNotSettled()
+    {
+        // 1,000 a second expected; a burst of 3,000 contacts in the first 2 s measures 1,500 a second.
+        var raw = RunEstimate.Compute(120_000, 3_000, TimeSpan.FromSeconds(2), 1_000, _now, null);
+        var smoothed = RunEstimate.ComputeSmoothed(120_000, 3_000, TimeSpan.FromSeconds(2), 1_000, _now, null);
+
+        Assert.Equal(1_500, raw.ContactsPerSecond, 6);
+        Assert.Equal(1_000 + (1_500 - 1_000) * 2 / 30.0, smoothed.ContactsPerSecond, 6);
+        Assert.False(RunEstimate.IsSettled(3_000, TimeSpan.FromSeconds(2)));
+    }
+
+    [Fact]
+    public void AfterTheSettleTime_TheMeasuredRateAlone()
+    {
+        var raw = RunEstimate.Compute(120_000, 30_000, TimeSpan.FromSeconds(40), 1_000, _now, _now.AddHours(1));
+        var smoothed = RunEstimate.ComputeSmoothed(120_000, 30_000, TimeSpan.FromSeconds(40), 1_000, _now, _now.AddHours(1));
+
+        Assert.Equal(raw, smoothed);
+        Assert.True(RunEstimate.IsSettled(30_000, TimeSpan.FromSeconds(40)));
+        Assert.False(RunEstimate.IsSettled(0, TimeSpan.FromSeconds(40)));
+    }
+}

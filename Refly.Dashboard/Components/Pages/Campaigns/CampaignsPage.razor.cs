@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 using Refly.Core.Campaigns;
@@ -22,6 +23,7 @@ public sealed partial class CampaignsPage : IDisposable
     private MudTable<Campaign>? _table;
     private string? _search;
     private CampaignStatus? _status;
+    private IReadOnlyList<CampaignStatus> _statuses = [];
     private IDisposable? _subscription;
     private IReadOnlyDictionary<string, RunView> _runs = new Dictionary<string, RunView>();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PersonalizationRun> _changedRuns = new(StringComparer.Ordinal);
@@ -51,6 +53,9 @@ public sealed partial class CampaignsPage : IDisposable
 
     [Inject]
     public required IOptionsMonitor<TriggerOptions> Triggers { get; init; }
+
+    [CascadingParameter]
+    private Task<AuthenticationState>? AuthenticationState { get; set; }
 
     protected override void OnInitialized()
     {
@@ -116,14 +121,26 @@ public sealed partial class CampaignsPage : IDisposable
             new CampaignQuery(_search, _status, state.Page * state.PageSize, state.PageSize, sort, state.SortDirection == SortDirection.Descending),
             cancellationToken);
         _runs = await RunQueries.LatestByCampaignAsync(page.Items.Select(c => c.KlaviyoId).ToList(), cancellationToken);
+        // The filter offers the statuses campaigns have now (a sync may add or remove one); the chosen one stays.
+        var statuses = await Campaigns.StatusesInUseAsync(cancellationToken);
+        _statuses = _status is { } chosen && !statuses.Contains(chosen) ? [.. statuses, chosen] : statuses;
         return new TableData<Campaign> { Items = page.Items, TotalItems = page.TotalCount };
     }
 
     private RunView? RunOf(Campaign campaign) => _runs.GetValueOrDefault(campaign.KlaviyoId);
 
+    /// <summary>Messages and tags in one line under the name, for widths where their columns give way.</summary>
+    private static string NameExtras(Campaign campaign) =>
+        string.Join(" · ", new[] { campaign.Messages.Count == 1 ? "1 message" : $"{campaign.Messages.Count} messages", campaign.IsAbTest ? "A/B" : null }
+            .Concat(campaign.Tags).Where(part => !string.IsNullOrEmpty(part)));
+
+    /// <summary>The signed-in user's name, recorded as who started or cancelled a run.</summary>
+    private async Task<string> UserNameAsync() =>
+        (AuthenticationState is null ? null : (await AuthenticationState).User.Identity?.Name) ?? "a marketer";
+
     private async Task OpenPersonalizeAsync(Campaign campaign)
     {
-        var parameters = new DialogParameters<PersonalizeDialog> { { d => d.Campaign, campaign } };
+        var parameters = new DialogParameters<PersonalizeDialog> { { d => d.Campaign, campaign }, { d => d.StartedBy, await UserNameAsync() } };
         var options = new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true, CloseOnEscapeKey = true };
         var dialog = await Dialogs.ShowAsync<PersonalizeDialog>("Personalize", parameters, options);
         var result = await dialog.Result;
@@ -145,7 +162,7 @@ public sealed partial class CampaignsPage : IDisposable
         {
             return;
         }
-        var result = await Runs.CancelCampaignAsync(campaign.KlaviyoId, "a marketer", CancellationToken.None);
+        var result = await Runs.CancelCampaignAsync(campaign.KlaviyoId, await UserNameAsync(), CancellationToken.None);
         if (!result.Succeeded)
         {
             Snackbar.Add(result.ErrorMessage ?? "Nothing to cancel.", Severity.Warning);

@@ -114,7 +114,7 @@ public sealed partial class RunDetailsPage : IDisposable
         [
             new("Marketing", href: null, disabled: true),
             new("Campaigns", href: "marketing/campaigns"),
-            new(_campaign?.Name ?? CampaignId, href: null, disabled: true),
+            new(_campaign?.Name ?? CampaignId, href: $"marketing/campaigns/{Uri.EscapeDataString(CampaignId)}/runs"),
             new("Run details", href: null, disabled: true),
         ];
     }
