@@ -32,6 +32,8 @@ public static class PersonalizationServiceCollectionExtensions
         services.AddSingleton<RunQueryService>();
         services.AddSingleton<PersonalizationPlanner>();
         services.AddSingleton<GroupDirectory>();
+        services.AddSingleton<ApprovedCopyStore>();
+        services.AddSingleton<SampleApproval>();
 
         services.AddQuartz(_ => { });
         services.AddSingleton<RunRecovery>();
