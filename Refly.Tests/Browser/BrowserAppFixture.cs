@@ -152,9 +152,9 @@ public sealed class CampaignsPageModel(IPage page)
     /// <summary>Approves the Personalize modal's samples (Confirm stays disabled until then), once they are shown.</summary>
     public async Task ApproveSamplesAsync()
     {
-        var approve = Dialog.GetByTestId("approve-samples").Locator("input[type='checkbox']");
-        await Assertions.Expect(approve).ToBeVisibleAsync();
-        await approve.CheckAsync();
+        var approve = Dialog.GetByTestId("approve-samples");
+        await approve.Locator(".mud-checkbox").ClickAsync();
+        await Assertions.Expect(approve.Locator("input[type='checkbox']")).ToBeCheckedAsync();
     }
 
     /// <summary>Waits until the row's personalization cell shows <paramref name="state"/> (a RunState name) and its words.</summary>

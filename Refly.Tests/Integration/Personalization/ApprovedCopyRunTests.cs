@@ -9,7 +9,7 @@ namespace Refly.Tests.Integration.Personalization;
 public sealed class ApprovedCopyRunTests
 {
     [Fact]
-    public async Task EditedSample_IsWhatItsGroupReceives_AndOnlyItsGroup()
+    public async Task EditedSample_IsWhatItsGroupReceives_AndOnlyItsGroup_InARunTheTagStarted()
     {
         await using var host = await CoreTestHost.StartAsync();
         var scenario = RunScenario.Create(host.Store);
@@ -26,8 +26,10 @@ public sealed class ApprovedCopyRunTests
             "ana@example.com",
             CancellationToken.None);
 
-        var run = await RunScenario.StartAsync(host, scenario.Campaign.Id, [message.Id]);
-        await RunScenario.WaitForStateAsync(host, run.Id, RunState.Completed);
+        var started = await host.Get<PersonalizationRunService>().StartAsync(
+            new StartRunRequest(scenario.Campaign.Id, [message.Id], RunTrigger.Tag, "Refly: Personalize"), CancellationToken.None);
+        Assert.True(started.Succeeded, started.ErrorMessage);
+        await RunScenario.WaitForStateAsync(host, started.Run!.Id, RunState.Completed);
 
         var key = PersonalizedMarkup.MessageKey(message.Id);
         var inGroup = profiles.Where(p => ContactFacts.From(p).Hash == group).ToList();
