@@ -231,6 +231,31 @@ else
         var llmConcurrency = int.Parse(args.SkipWhile(a => a != "--llm-concurrency").Skip(1).FirstOrDefault() ?? "64", CultureInfo.InvariantCulture);
         await LlmScenarioAsync(llmSize, llmProfile, llmConcurrency);
     }
+    // --only compare: per-contact vs grouped, 200,000 and 1,000,000 contacts, the three model profiles, a 10-minute
+    // deadline (a campaign due in 25 minutes), the stand-in sped up 10x; --compare-sizes, --compare-profiles,
+    // --compare-deadline-minutes and --compare-time-scale vary it.
+    if (only is not null && Selected("compare"))
+    {
+        var sizes = (args.SkipWhile(a => a != "--compare-sizes").Skip(1).FirstOrDefault() ?? "200000,1000000").Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var profiles = (args.SkipWhile(a => a != "--compare-profiles").Skip(1).FirstOrDefault() ?? "h100,a100,small").Split(',');
+        var deadline = TimeSpan.FromMinutes(double.Parse(args.SkipWhile(a => a != "--compare-deadline-minutes").Skip(1).FirstOrDefault() ?? "10", CultureInfo.InvariantCulture));
+        var scale = double.Parse(args.SkipWhile(a => a != "--compare-time-scale").Skip(1).FirstOrDefault() ?? "10", CultureInfo.InvariantCulture);
+        Line("");
+        Line(string.Create(CultureInfo.InvariantCulture, $"Per-contact vs grouped generation, the model side only, deadline {deadline.TotalMinutes:0} min, model stand-in at time scale {scale:0} (figures in real time):"));
+        Line("");
+        Line("| mode | model | contacts | contacts/s | model calls | calls per contact | output tokens per contact | distinct texts | model-written at the deadline | wall time |");
+        Line("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var profile in profiles)
+        {
+            foreach (var size in sizes)
+            {
+                foreach (var mode in new[] { "per contact", "grouped" })
+                {
+                    Line(PersonalizerComparison.Row(await PersonalizerComparison.RunAsync(mode, profile, size, deadline, scale)));
+                }
+            }
+        }
+    }
     if (Selected("neighbour"))
     {
         await NeighbourScenarioAsync(200_000, 0.3);
