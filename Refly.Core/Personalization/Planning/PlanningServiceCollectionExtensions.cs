@@ -10,6 +10,7 @@ public static class PlanningServiceCollectionExtensions
         services.AddSingleton<RunPersonalizerFactory>();
         services.AddSingleton<RunPersonalizationStatsStore>();
         services.AddSingleton<ModelRatesSource>();
+        services.AddSingleton<PlanChoicesService>();
         return services;
     }
 }
