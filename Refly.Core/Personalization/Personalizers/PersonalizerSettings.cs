@@ -125,7 +125,7 @@ public sealed class PersonalizerSettings(
 
     /// <summary>A price as entered (invariant decimal, 0 to 10,000); null when empty or not a price.</summary>
     internal static decimal? ParsePrice(string? value) =>
-        decimal.TryParse(value?.Trim(), System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var price)
+        decimal.TryParse(value?.Trim(), System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var price)
         && price >= 0 && price <= PersonalizerSettingsValidator.MaxPrice
             ? price
             : null;
