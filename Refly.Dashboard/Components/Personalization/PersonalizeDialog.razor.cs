@@ -13,6 +13,7 @@ public sealed partial class PersonalizeDialog : IDisposable
     private readonly CancellationTokenSource _closed = new();
     private List<string> _errors = [];
     private PersonalizationPlan? _plan;
+    private string? _personalizer;
     private bool _starting;
 
     [CascadingParameter]
@@ -52,6 +53,7 @@ public sealed partial class PersonalizeDialog : IDisposable
         try
         {
             _plan = await Planner.PlanAsync(Campaign, _closed.Token);
+            _personalizer = _plan.Choices?.DefaultPersonalizer;
         }
         catch (OperationCanceledException) when (_closed.IsCancellationRequested)
         {
@@ -81,7 +83,7 @@ public sealed partial class PersonalizeDialog : IDisposable
         }
         _starting = true;
         var ordered = Campaign.Messages.Select(m => m.KlaviyoId).Where(_selected.Contains).ToList();
-        var result = await Runs.StartAsync(new StartRunRequest(Campaign.KlaviyoId, ordered, RunTrigger.Manual, StartedBy ?? "a marketer"), _closed.Token);
+        var result = await Runs.StartAsync(new StartRunRequest(Campaign.KlaviyoId, ordered, RunTrigger.Manual, StartedBy ?? "a marketer") { Personalizer = _personalizer }, _closed.Token);
         _starting = false;
         if (result.Succeeded)
         {
