@@ -33,6 +33,8 @@ public static class PersonalizationServiceCollectionExtensions
         services.AddSingleton<PersonalizationPlanner>();
         services.AddSingleton<GroupDirectory>();
         services.AddPersonalizationPlanning();
+        services.AddSingleton<ApprovedCopyStore>();
+        services.AddSingleton<SampleApproval>();
 
         services.AddQuartz(_ => { });
         services.AddSingleton<RunRecovery>();

@@ -149,6 +149,14 @@ public sealed class CampaignsPageModel(IPage page)
     /// <summary>The Personalize modal's checkbox of the message labelled <paramref name="label"/>.</summary>
     public ILocator MessageCheckbox(string label) => Dialog.Locator(".mud-checkbox").Filter(new() { HasText = label });
 
+    /// <summary>Approves the Personalize modal's samples (Confirm stays disabled until then), once they are shown.</summary>
+    public async Task ApproveSamplesAsync()
+    {
+        var approve = Dialog.GetByTestId("approve-samples");
+        await approve.Locator(".mud-checkbox").ClickAsync();
+        await Assertions.Expect(approve.Locator("input[type='checkbox']")).ToBeCheckedAsync();
+    }
+
     /// <summary>Waits until the row's personalization cell shows <paramref name="state"/> (a RunState name) and its words.</summary>
     public async Task ExpectStateAsync(string campaignName, string state, string visibleText)
     {

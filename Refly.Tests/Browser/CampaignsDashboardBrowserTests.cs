@@ -58,6 +58,9 @@ public sealed class CampaignsDashboardBrowserTests : IClassFixture<BrowserAppFix
         var confirm = ui.Dialog.GetByTestId("confirm-personalize");
         await Expect(confirm).ToBeDisabledAsync();
         await ui.MessageCheckbox("Variation A").ClickAsync();
+        await Expect(confirm).ToBeDisabledAsync();
+        await Expect(ui.Dialog.GetByTestId("confirm-hint")).ToHaveTextAsync("Approve the samples first");
+        await ui.ApproveSamplesAsync();
         await Expect(confirm).ToBeEnabledAsync();
         await confirm.ClickAsync();
         await Expect(ui.Dialog).ToHaveCountAsync(0);
@@ -97,6 +100,7 @@ public sealed class CampaignsDashboardBrowserTests : IClassFixture<BrowserAppFix
         // Personalize again; this time let it finish.
         await ui.Sparkle(AbCampaign).ClickAsync();
         await ui.MessageCheckbox("Variation B").ClickAsync();
+        await ui.ApproveSamplesAsync();
         await ui.Dialog.GetByTestId("confirm-personalize").ClickAsync();
         await ui.ExpectStateAsync(AbCampaign, "Completed", "Completed");
         await other.ExpectStateAsync(AbCampaign, "Completed", "Completed");

@@ -47,6 +47,7 @@ public sealed class ScreenshotTests : IClassFixture<BrowserAppFixture>
         await ui.Sparkle("Black Friday early access (A/B)").ClickAsync();
         await ui.MessageCheckbox("Variation A").ClickAsync();
         await Expect(ui.Dialog.GetByTestId("sample-preview")).ToBeVisibleAsync();
+        await ui.ApproveSamplesAsync();
         await Expect(ui.Dialog.GetByTestId("confirm-personalize")).ToBeEnabledAsync();
         await ui.Page.ScreenshotAsync(new() { Path = ScreenshotPath("personalize-modal.png") });
         await ui.Dialog.GetByRole(AriaRole.Button, new() { Name = "Close without starting" }).ClickAsync();

@@ -29,6 +29,8 @@ public sealed class KlaviyoUnreachableComponentTests : MudTestContext
         Services.AddLogging();
         Services.AddSingleton(host.Get<PersonalizationPlanner>());
         Services.AddSingleton(host.Get<PersonalizationRunService>());
+        Services.AddSingleton(host.Get<ApprovedCopyStore>());
+        Services.AddSingleton(host.Get<SampleApproval>());
         Services.AddSingleton(host.Get<CampaignQueryService>());
         Services.AddSingleton(host.Get<RunQueryService>());
         Services.AddSingleton(host.Get<RunStore>());
@@ -64,6 +66,7 @@ public sealed class KlaviyoUnreachableComponentTests : MudTestContext
         estimate.Release();
 
         provider.WaitForElement("[data-testid='estimated-recipients']", _timeout);
+        await provider.InvokeAsync(() => provider.Find("[data-testid='approve-samples'] input[type='checkbox']").Change(true));
         provider.WaitForAssertion(() => Assert.False(provider.Find("[data-testid='confirm-personalize']").HasAttribute("disabled")), _timeout);
     }
 
@@ -88,6 +91,7 @@ public sealed class KlaviyoUnreachableComponentTests : MudTestContext
         await provider.InvokeAsync(() => provider.Find("[data-testid='estimate-retry']").Click());
 
         provider.WaitForElement("[data-testid='estimated-recipients']", _timeout);
+        await provider.InvokeAsync(() => provider.Find("[data-testid='approve-samples'] input[type='checkbox']").Change(true));
         provider.WaitForAssertion(() => Assert.False(provider.Find("[data-testid='confirm-personalize']").HasAttribute("disabled")), _timeout);
     }
 

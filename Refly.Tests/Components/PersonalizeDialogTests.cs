@@ -65,6 +65,8 @@ public sealed class PersonalizeDialogTests : MudTestContext, IClassFixture<Perso
         Services.AddLogging();
         Services.AddSingleton(fixture.Host.Get<PersonalizationPlanner>());
         Services.AddSingleton(fixture.Host.Get<PersonalizationRunService>());
+        Services.AddSingleton(fixture.Host.Get<ApprovedCopyStore>());
+        Services.AddSingleton(fixture.Host.Get<SampleApproval>());
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<BrowserTimeZone>();
         Render<MudPopoverProvider>();
@@ -82,20 +84,28 @@ public sealed class PersonalizeDialogTests : MudTestContext, IClassFixture<Perso
         return reference;
     }
 
-    private IReadOnlyList<IElement> Checkboxes => _provider.FindAll("[data-testid='personalize-dialog'] input[type='checkbox']");
+    private IReadOnlyList<IElement> Checkboxes => _provider.FindAll("[data-testid='message-checkbox'] input[type='checkbox'], input[type='checkbox'][data-testid='message-checkbox']");
+
+    private Task ApproveAsync() => _provider.InvokeAsync(() => _provider.Find("[data-testid='approve-samples'] input[type='checkbox']").Change(true));
 
     private IElement ConfirmButton => _provider.Find("[data-testid='confirm-personalize']");
 
     [Fact]
-    public async Task SingleMessageCampaign_IsPreSelected_AndConfirmIsEnabled()
+    public async Task SingleMessageCampaign_IsPreSelected_ShowsFiveGroupSamples_AndConfirmWaitsForTheApproval()
     {
         await OpenAsync(_fixture.SingleId);
 
         var box = Assert.Single(Checkboxes);
         Assert.True(box.IsChecked());
-        Assert.False(ConfirmButton.HasAttribute("disabled"));
         Assert.Equal("40", _provider.Find("[data-testid='estimated-recipients']").TextContent.Trim());
-        Assert.NotEmpty(_provider.FindAll("[data-testid='sample-preview'] tbody tr"));
+        Assert.Equal(PersonalizationPlanner.SampleGroups, _provider.FindAll("[data-testid='sample']").Count);
+        Assert.True(ConfirmButton.HasAttribute("disabled"));
+        Assert.Equal("Approve the samples first", _provider.Find("[data-testid='confirm-hint']").TextContent.Trim());
+
+        await ApproveAsync();
+
+        _provider.WaitForAssertion(() => Assert.False(ConfirmButton.HasAttribute("disabled")));
+        Assert.Empty(_provider.FindAll("[data-testid='confirm-hint']"));
     }
 
     [Fact]
@@ -109,6 +119,7 @@ public sealed class PersonalizeDialogTests : MudTestContext, IClassFixture<Perso
         Assert.True(ConfirmButton.HasAttribute("disabled"));
 
         await _provider.InvokeAsync(() => Checkboxes[1].Change(true));
+        await ApproveAsync();
 
         _provider.WaitForAssertion(() => Assert.False(ConfirmButton.HasAttribute("disabled")));
         Assert.True(Checkboxes[1].IsChecked());
@@ -123,6 +134,7 @@ public sealed class PersonalizeDialogTests : MudTestContext, IClassFixture<Perso
         var warning = _provider.Find("[data-testid='send-time-warning']");
         Assert.Contains("may not finish", warning.TextContent, StringComparison.Ordinal);
         Assert.Empty(_provider.FindAll("[data-testid='send-time-refusal']"));
+        await ApproveAsync();
         Assert.False(ConfirmButton.HasAttribute("disabled"));
     }
 
@@ -158,6 +170,7 @@ public sealed class PersonalizeDialogTests : MudTestContext, IClassFixture<Perso
         var warning = _provider.Find("[data-testid='planned-send-time-warning']").TextContent;
         Assert.Contains("has passed", warning, StringComparison.Ordinal);
         Assert.Contains("set a new send time when you schedule", warning, StringComparison.Ordinal);
+        await ApproveAsync();
         Assert.False(ConfirmButton.HasAttribute("disabled"));
 
         await _provider.InvokeAsync(() => ConfirmButton.Click());
@@ -178,6 +191,7 @@ public sealed class PersonalizeDialogTests : MudTestContext, IClassFixture<Perso
         Assert.Empty(_provider.FindAll("[data-testid='must-finish-by']"));
         Assert.Empty(_provider.FindAll("[data-testid='planned-send-time-warning']"));
         Assert.Empty(_provider.FindAll("[data-testid='send-time-planned-warning']"));
+        await ApproveAsync();
         Assert.False(ConfirmButton.HasAttribute("disabled"));
     }
 
@@ -203,11 +217,58 @@ public sealed class PersonalizeDialogTests : MudTestContext, IClassFixture<Perso
             CancellationToken.None);
         Assert.True(started.Succeeded, started.ErrorMessage);
         await OpenAsync(_fixture.BusyId);
+        await ApproveAsync();
 
         await _provider.InvokeAsync(() => ConfirmButton.Click());
 
         var errors = _provider.WaitForElement("[data-testid='start-errors']");
         Assert.Contains("already", errors.TextContent, StringComparison.Ordinal);
         Assert.Single(_provider.FindAll("[data-testid='personalize-dialog']"));
+    }
+
+    [Fact]
+    public async Task EditedSample_ErrorsBesideTheField_ThenTheEditIsWhatConfirmSavesForItsGroup()
+    {
+        var reference = await OpenAsync(_fixture.DraftPlannedAheadId);
+        var campaign = await _fixture.CampaignAsync(_fixture.DraftPlannedAheadId);
+        await ApproveAsync();
+        await _provider.InvokeAsync(() => _provider.FindAll("[data-testid='sample-edit']")[0].Click());
+
+        await _provider.InvokeAsync(() => _provider.Find("[data-testid='edit-subject'] input").Change("Hello {{ person.first_name }}"));
+        await _provider.InvokeAsync(() => _provider.Find("[data-testid='edit-save']").Click());
+        Assert.Contains("template tags are not allowed", _provider.Find("[data-testid='edit-subject']").TextContent, StringComparison.Ordinal);
+
+        await _provider.InvokeAsync(() => _provider.Find("[data-testid='edit-subject'] input").Change("{first_name}, picked by our team"));
+        await _provider.InvokeAsync(() => _provider.Find("[data-testid='edit-save']").Click());
+
+        _provider.WaitForElement("[data-testid='sample-edited']");
+        Assert.Contains("picked by our team", _provider.FindAll("[data-testid='sample-subject']")[0].TextContent, StringComparison.Ordinal);
+        // The edit withdrew the approval: nothing starts until the marketer approves again.
+        Assert.True(ConfirmButton.HasAttribute("disabled"));
+        await ApproveAsync();
+        await _provider.InvokeAsync(() => ConfirmButton.Click());
+
+        var result = await reference.Result;
+        Assert.False(result!.Canceled);
+        var run = await _fixture.Host.Get<RunStore>().GetAsync((Guid)result.Data!, CancellationToken.None);
+        var copy = Assert.Single(await _fixture.Host.Get<ApprovedCopyStore>().GetForRunAsync(run!, CancellationToken.None));
+        Assert.Equal("{first_name}, picked by our team", copy.Subject);
+        Assert.Equal(ApprovedCopyOrigin.Marketer, copy.Origin);
+        Assert.Equal(campaign.Messages[0].KlaviyoId, copy.MessageId);
+    }
+
+    [Fact]
+    public async Task RegeneratedSample_IsMarkedAsANewVersion_AndWithdrawsTheApproval()
+    {
+        await OpenAsync(_fixture.SingleId);
+        await ApproveAsync();
+        _provider.WaitForAssertion(() => Assert.False(ConfirmButton.HasAttribute("disabled")));
+
+        await _provider.InvokeAsync(() => _provider.FindAll("[data-testid='sample-regenerate']")[0].Click());
+
+        _provider.WaitForElement("[data-testid='sample-regenerated']");
+        Assert.Single(_provider.FindAll("[data-testid='sample-regenerated']"));
+        Assert.True(ConfirmButton.HasAttribute("disabled"));
+        Assert.Equal("Approve the samples first", _provider.Find("[data-testid='confirm-hint']").TextContent.Trim());
     }
 }

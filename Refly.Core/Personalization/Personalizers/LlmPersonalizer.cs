@@ -329,6 +329,8 @@ public sealed partial class LlmPersonalizer : IPersonalizer
                         ModelId = _options.ModelId,
                         Temperature = _options.Temperature,
                         MaxOutputTokens = Math.Min(_options.MaxOutputTokens * groups.Length, 32_768),
+                        // A regenerated sample asks for other copy than the first time.
+                        Seed = groups[0].Request.Variant == 0 ? null : groups[0].Request.Variant,
                     },
                     _options.UseJsonSchemaResponseFormat,
                     linked.Token).ConfigureAwait(false);
@@ -480,7 +482,9 @@ public sealed partial class LlmPersonalizer : IPersonalizer
     private GenerationScope ScopeOf(PersonalizationRequest request)
     {
         var content = string.Join('\u001F', PromptVersion, request.CampaignName, request.Original.Subject, request.Original.PreviewText ?? string.Empty);
-        return new GenerationScope(request.MessageId, request.BriefHash ?? string.Empty, _modelId, Sha256Hex(content));
+        var brief = request.BriefHash ?? string.Empty;
+        return new GenerationScope(
+            request.MessageId, request.Variant == 0 ? brief : string.Create(CultureInfo.InvariantCulture, $"{brief}~v{request.Variant}"), _modelId, Sha256Hex(content));
     }
 
     private static string KeyOf(GenerationScope scope, string factsHash) =>

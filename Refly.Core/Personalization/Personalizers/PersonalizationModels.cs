@@ -25,6 +25,12 @@ public sealed record PersonalizationRequest(
     /// A stable hash of the campaign's brief when it has one (it keys cached generations); null or empty when there is none.
     /// </summary>
     public string? BriefHash { get; init; }
+
+    /// <summary>
+    /// 0 for the usual copy; 1, 2, ... for the copy a marketer asked to have written again (Regenerate on a sample):
+    /// each variant is written afresh (its own cache entry and model seed, another rule-based phrasing).
+    /// </summary>
+    public int Variant { get; init; }
 }
 
 /// <summary>Where a contact's content came from.</summary>
@@ -38,6 +44,9 @@ public enum ContentSource
 
     /// <summary>Nothing was written: the original content is kept.</summary>
     Original,
+
+    /// <summary>The marketer wrote it: an approved edit of a sample (see <see cref="ApprovedCopy"/>).</summary>
+    Marketer,
 }
 
 /// <summary>

@@ -77,7 +77,8 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
     {
         ArgumentNullException.ThrowIfNull(request);
         var c = Facts.From(request);
-        var hash = StableHash.Fnv1a64(request.Profile.Id, request.MessageId);
+        var hash = StableHash.Fnv1a64(
+            request.Variant == 0 ? request.Profile.Id : string.Create(CultureInfo.InvariantCulture, $"{request.Profile.Id}~{request.Variant}"), request.MessageId);
         var phrases = Phrasebook.For(c.Segment);
 
         string? subject = null;

@@ -27,6 +27,7 @@ public sealed class PersonalizationRunService(
     RunCancellation cancellation,
     RunPersonalizerFactory personalizers,
     RunPersonalizationStatsStore personalizationStats,
+    ApprovedCopyStore approvedCopy,
     TimeProvider time,
     ILogger<PersonalizationRunService> logger)
 {
@@ -74,6 +75,8 @@ public sealed class PersonalizationRunService(
                 // A Draft's planned datetime is no deadline: the run neither stops at it nor warns against it.
                 SendTime = SendTimeCheck.DeadlineOf(campaign.Status, campaign.SendTime),
             };
+            // Before the run exists: a crash in between leaves copy nobody reads, never a run without the approved copy.
+            await approvedCopy.CopyToRunAsync(campaign.KlaviyoId, run.Id, cancellationToken);
             var who = request.Trigger == RunTrigger.Tag ? $"the Klaviyo tag '{request.StartedBy}'" : request.StartedBy ?? "a marketer";
             await store.AddAsync(run, $"Started by {who} for {run.MessageIds.Count} message(s)", request.StartedBy, cancellationToken);
             await personalizationStats.InitAsync(run.Id, personalizer, cancellationToken);

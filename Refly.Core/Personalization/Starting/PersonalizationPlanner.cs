@@ -4,8 +4,27 @@ using Refly.Core.Klaviyo;
 
 namespace Refly.Core.Personalization;
 
-/// <summary>A sample contact's personalized content for one message, shown before confirming.</summary>
-public sealed record SamplePreview(string Contact, string MessageId, string OriginalSubject, PersonalizedContent Content);
+/// <summary>
+/// A sample contact's personalized content for one message, shown before confirming: the first contact of one of the
+/// largest fact groups of the audience's first page (<see cref="GroupSize"/> of its contacts share its facts).
+/// </summary>
+public sealed record SamplePreview(string Contact, string MessageId, string OriginalSubject, PersonalizedContent Content)
+{
+    /// <summary>The sample contact (server-side only: regenerate and edit start from it).</summary>
+    public KlaviyoProfile? Profile { get; init; }
+
+    /// <summary><see cref="ContactFacts.Hash"/> of the sample's group: an approved edit applies to every contact with it.</summary>
+    public string FactsHash { get; init; } = string.Empty;
+
+    /// <summary>The group's facts in words ("gold · outerwear · Porto, Portugal"), or "no known facts".</summary>
+    public string FactsLabel { get; init; } = string.Empty;
+
+    /// <summary>How many contacts of the sampled page share the facts.</summary>
+    public int GroupSize { get; init; }
+
+    /// <summary>How many contacts were sampled.</summary>
+    public int SampledContacts { get; init; }
+}
 
 /// <summary>What the Personalize modal shows before the marketer confirms.</summary>
 public sealed record PersonalizationPlan(
@@ -43,7 +62,8 @@ public sealed class PersonalizationPlanner(
     ILogger<PersonalizationPlanner> logger,
     PlanChoicesService? choices = null)
 {
-    private const int SampleContacts = 3;
+    /// <summary>At least this many of the largest fact groups are shown as samples (fewer only when the page has fewer).</summary>
+    public const int SampleGroups = 5;
 
     public async Task<PersonalizationPlan> PlanAsync(Campaign campaign, CancellationToken cancellationToken)
     {
@@ -164,16 +184,46 @@ public sealed class PersonalizationPlanner(
         // The page is also the sample the fact-group estimate goes by.
         sampled.AddRange(page.Items);
         var personalizer = personalizers.Current;
-        foreach (var profile in page.Items.Take(SampleContacts))
+        // The largest fact groups first: their copy reaches the most contacts, so they are the ones worth approving.
+        var largest = page.Items
+            .Select((profile, index) => (Profile: profile, Index: index, Facts: ContactFacts.From(profile)))
+            .GroupBy(p => p.Facts.Hash, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.First().Index)
+            .Take(SampleGroups)
+            .ToList();
+        foreach (var factGroup in largest)
         {
+            var (profile, _, facts) = factGroup.First();
             foreach (var message in campaign.Messages)
             {
                 var original = originals[message.KlaviyoId];
                 var content = await personalizer.PersonalizeAsync(new PersonalizationRequest(profile, message.KlaviyoId, campaign.Name, original), cancellationToken);
-                var who = string.Join(' ', new[] { profile.FirstName, profile.LastName }.Where(s => !string.IsNullOrWhiteSpace(s)));
-                samples.Add(new SamplePreview(string.IsNullOrEmpty(who) ? profile.Email ?? profile.Id : who, message.KlaviyoId, original.Subject, content));
+                samples.Add(new SamplePreview(SampleLabel(profile), message.KlaviyoId, original.Subject, content)
+                {
+                    Profile = profile,
+                    FactsHash = facts.Hash,
+                    FactsLabel = FactsLabel(facts),
+                    GroupSize = factGroup.Count(),
+                    SampledContacts = page.Items.Count,
+                });
             }
         }
         return samples;
+    }
+
+    /// <summary>How the modal names a sample contact: their name, else their e-mail address, else their id.</summary>
+    public static string SampleLabel(KlaviyoProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var who = string.Join(' ', new[] { profile.FirstName, profile.LastName }.Where(s => !string.IsNullOrWhiteSpace(s)));
+        return string.IsNullOrEmpty(who) ? profile.Email ?? profile.Id : who;
+    }
+
+    /// <summary>A fact group in words for the marketer.</summary>
+    public static string FactsLabel(ContactFacts facts)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var fields = facts.ToPromptFields();
+        return fields.Count == 0 ? "no known facts" : string.Join(" · ", fields.Select(f => f.Value));
     }
 }

@@ -6,7 +6,7 @@ using Refly.Dashboard.Hosting;
 
 namespace Refly.Dashboard.Components.Personalization;
 
-/// <summary>The Personalize modal: choose messages, see the estimate against the send time and sample content, confirm.</summary>
+/// <summary>The Personalize modal: choose messages, see the estimate against the send time, approve the samples (edit or regenerate one), confirm.</summary>
 public sealed partial class PersonalizeDialog : IDisposable
 {
     private readonly HashSet<string> _selected = new(StringComparer.Ordinal);
@@ -14,6 +14,7 @@ public sealed partial class PersonalizeDialog : IDisposable
     private List<string> _errors = [];
     private PersonalizationPlan? _plan;
     private string? _personalizer;
+    private SampleApprovalDraft? _approval;
     private bool _starting;
 
     [CascadingParameter]
@@ -35,8 +36,14 @@ public sealed partial class PersonalizeDialog : IDisposable
     [Inject]
     public required BrowserTimeZone BrowserTime { get; init; }
 
+    [Inject]
+    public required ApprovedCopyStore ApprovedCopy { get; init; }
+
     /// <summary>Only on an estimate: while estimating, or when Klaviyo could not be asked, nothing may start.</summary>
-    private bool CanConfirm => !_starting && _selected.Count > 0 && _plan is { EstimateFailure: null, SendTimeCheck.IsAllowed: true };
+    private bool CanConfirm => !_starting && _selected.Count > 0 && _plan is { EstimateFailure: null, SendTimeCheck.IsAllowed: true } && !NeedsApproval;
+
+    /// <summary>Samples are shown and not approved (as they stand now): nothing starts before the marketer approves them.</summary>
+    private bool NeedsApproval => _approval is { Approved: false } approval && approval.Items.Any(i => _selected.Contains(i.Sample.MessageId));
 
     protected override async Task OnInitializedAsync()
     {
@@ -50,10 +57,12 @@ public sealed partial class PersonalizeDialog : IDisposable
     private async Task EstimateAsync()
     {
         _plan = null;
+        _approval = null;
         try
         {
             _plan = await Planner.PlanAsync(Campaign, _closed.Token);
             _personalizer = _plan.Choices?.DefaultPersonalizer;
+            _approval = new SampleApprovalDraft(_plan.Samples);
         }
         catch (OperationCanceledException) when (_closed.IsCancellationRequested)
         {
@@ -83,6 +92,11 @@ public sealed partial class PersonalizeDialog : IDisposable
         }
         _starting = true;
         var ordered = Campaign.Messages.Select(m => m.KlaviyoId).Where(_selected.Contains).ToList();
+        if (_approval is not null && _plan is not null)
+        {
+            // What the marketer approved is what the groups get, in this run and in the tag flow's next ones.
+            await ApprovedCopy.SaveAsync(Campaign.KlaviyoId, _plan.Originals, _approval.CopiesFor(ordered), StartedBy, _closed.Token);
+        }
         var result = await Runs.StartAsync(new StartRunRequest(Campaign.KlaviyoId, ordered, RunTrigger.Manual, StartedBy ?? "a marketer") { Personalizer = _personalizer }, _closed.Token);
         _starting = false;
         if (result.Succeeded)
