@@ -32,6 +32,7 @@ public static class PersonalizationServiceCollectionExtensions
         services.AddSingleton<RunQueryService>();
         services.AddSingleton<PersonalizationPlanner>();
         services.AddSingleton<GroupDirectory>();
+        services.AddPersonalizationPlanning();
         services.AddSingleton<ApprovedCopyStore>();
         services.AddSingleton<SampleApproval>();
 

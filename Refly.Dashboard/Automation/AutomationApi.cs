@@ -92,13 +92,13 @@ internal static class AutomationApi
         api.MapPost("/campaigns/{campaignId}/personalization", async Task<IResult> (
                 string campaignId, StartPersonalizationBody? body, PersonalizationRunService service, RunQueryService runs, HttpContext http, CancellationToken ct) =>
             {
-                var request = new StartRunRequest(campaignId, body?.MessageIds ?? [], RunTrigger.Manual, "automation API");
+                var request = new StartRunRequest(campaignId, body?.MessageIds ?? [], RunTrigger.Manual, "automation API") { Personalizer = body?.Personalizer };
                 var result = await service.StartAsync(request, ct);
                 if (!result.Succeeded)
                 {
                     return Refusal(result.Errors);
                 }
-                var view = runs.ToView(result.Run!);
+                var view = await runs.GetAsync(result.Run!.Id, ct) ?? runs.ToView(result.Run!);
                 return TypedResults.Accepted($"/api/v1/runs/{view.RunId}", RunDto.From(view));
             })
             .WithMetadata(new ExpectedBody("""{"messageIds": ["<message id>", ...]}"""))

@@ -415,6 +415,48 @@ namespace Refly.Core.Persistence.Migrations
                     b.ToTable("RunImportJobs", (string)null);
                 });
 
+            modelBuilder.Entity("Refly.Core.Personalization.RunPersonalizationStats", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CacheHits")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DistinctGroups")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("InputTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ModelCalls")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ModelContacts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("ModelSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("OriginalContacts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OutputTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Personalizer")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RuleBasedContacts")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RunId");
+
+                    b.ToTable("RunPersonalizationStats", (string)null);
+                });
+
             modelBuilder.Entity("Refly.Core.Triggers.TagTriggerState", b =>
                 {
                     b.Property<int>("Id")
@@ -506,6 +548,15 @@ namespace Refly.Core.Persistence.Migrations
                     b.HasOne("Refly.Core.Personalization.PersonalizationRun", null)
                         .WithMany()
                         .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Refly.Core.Personalization.RunPersonalizationStats", b =>
+                {
+                    b.HasOne("Refly.Core.Personalization.PersonalizationRun", null)
+                        .WithOne()
+                        .HasForeignKey("Refly.Core.Personalization.RunPersonalizationStats", "RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -34,7 +34,11 @@ public sealed class AudienceImportWriter(
     private readonly PersonalizationOptions _options = options.Value;
 
     /// <summary>Writes and confirms the pages until <paramref name="pages"/> completes, or until the run leaves InProgress.</summary>
-    public async Task WriteAsync(PersonalizationRun run, ChannelReader<PersonalizedPage> pages, CancellationToken cancellationToken)
+    public async Task WriteAsync(PersonalizationRun run, ChannelReader<PersonalizedPage> pages, CancellationToken cancellationToken) =>
+        await WriteAsync(run, pages, meter: null, cancellationToken);
+
+    /// <summary>Writes the pages; each confirmed batch also saves the run's personalization stats (counts by source, <paramref name="meter"/>'s totals).</summary>
+    public async Task WriteAsync(PersonalizationRun run, ChannelReader<PersonalizedPage> pages, RunUsageMeter? meter, CancellationToken cancellationToken)
     {
         var inFlight = new Queue<(Batch Batch, Task<BatchResult> Result)>();
         using var slots = new SemaphoreSlim(_options.MaxImportJobsInFlight);
@@ -73,7 +77,7 @@ public sealed class AudienceImportWriter(
             while (inFlight.Count > 0 && (waitForAll || inFlight.Peek().Result.IsCompleted))
             {
                 var (done, result) = inFlight.Dequeue();
-                if (!await ConfirmAsync(run.Id, done, await result, cancellationToken))
+                if (!await ConfirmAsync(run.Id, done, await result, meter, cancellationToken))
                 {
                     return false;
                 }
@@ -218,12 +222,15 @@ public sealed class AudienceImportWriter(
     /// Marks the batch's contacts, moves the checkpoint past its pages and saves the counts, in one transaction per batch:
     /// if the database refuses the write, none of it happened, and a resume re-reads and re-writes the batch.
     /// </summary>
-    private async Task<bool> ConfirmAsync(Guid runId, Batch batch, BatchResult result, CancellationToken cancellationToken)
+    private async Task<bool> ConfirmAsync(Guid runId, Batch batch, BatchResult result, RunUsageMeter? meter, CancellationToken cancellationToken)
     {
         async Task MarkContactsAsync(ReflyDbContext db, CancellationToken token)
         {
             await SetContactStatesAsync(db, runId, result.Written, RunContactState.Written, token);
             await SetContactStatesAsync(db, runId, result.Failed, RunContactState.Failed, token);
+            var sources = new PageSourceCounts(
+                batch.Pages.Sum(p => p.Sources.Model), batch.Pages.Sum(p => p.Sources.RuleBased), batch.Pages.Sum(p => p.Sources.Original));
+            await RunPersonalizationStatsStore.AddBatchAsync(db, runId, sources, meter, token);
         }
 
         var updated = await store.UpdateAsync(runId, _inProgress, run =>

@@ -342,7 +342,7 @@ public sealed class AudienceReader(
             patches.Add(new ProfilePropertyPatch(profile.Id, profile.Email, set, unset));
             bytes += EstimateBytes(profile, set, unset);
         }
-        return new PersonalizedPage(patches, bytes, fellBack);
+        return new PersonalizedPage(patches, bytes, fellBack) { Sources = PageSourceCounts.Of(results) };
     }
 
     private static int EstimateBytes(KlaviyoProfile profile, Dictionary<string, string> set, List<string> unset)

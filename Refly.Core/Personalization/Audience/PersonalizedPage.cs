@@ -14,4 +14,7 @@ public sealed record PersonalizedPage(List<ProfilePropertyPatch> Patches, int By
 
     /// <summary>The stream's cursor after this page; null when it was the stream's last.</summary>
     public string? CursorAfter { get; init; }
+
+    /// <summary>Where the page's content came from (contacts times messages), added to the run's stats once confirmed.</summary>
+    public PageSourceCounts Sources { get; init; } = PageSourceCounts.None;
 }

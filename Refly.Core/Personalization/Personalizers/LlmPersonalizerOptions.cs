@@ -54,6 +54,23 @@ public sealed class LlmPersonalizerOptions
     /// </summary>
     public bool? UseJsonSchemaResponseFormat { get; set; } = true;
 
+    /// <summary>Price of 1,000,000 prompt tokens (any currency; Settings shows it as entered); null shows no cost.</summary>
+    [Range(0.0, 10_000.0)]
+    public decimal? InputPricePerMillionTokens { get; set; }
+
+    /// <summary>Price of 1,000,000 completion tokens; null shows no cost.</summary>
+    [Range(0.0, 10_000.0)]
+    public decimal? OutputPricePerMillionTokens { get; set; }
+
+    /// <summary>
+    /// What <paramref name="inputTokens"/> and <paramref name="outputTokens"/> cost at the configured prices; null
+    /// when no price is set (a missing one of the two counts as free).
+    /// </summary>
+    public decimal? CostOf(long inputTokens, long outputTokens) =>
+        InputPricePerMillionTokens is null && OutputPricePerMillionTokens is null
+            ? null
+            : Math.Round(((InputPricePerMillionTokens ?? 0) * inputTokens + (OutputPricePerMillionTokens ?? 0) * outputTokens) / 1_000_000m, 4);
+
     /// <summary>A copy of these options pointed at <paramref name="fallback"/>'s endpoint, model and key.</summary>
     internal LlmPersonalizerOptions WithEndpoint(FallbackLlmEndpoint fallback)
     {

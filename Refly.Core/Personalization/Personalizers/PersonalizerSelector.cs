@@ -29,6 +29,21 @@ public sealed class PersonalizerSelector(
     public IPersonalizer Current =>
         options.CurrentValue.Personalizer == LlmPersonalizer.PersonalizerName ? CurrentLlm() : ruleBased;
 
+    /// <summary>The LLM personalizer as configured now, whatever <see cref="PersonalizationOptions.Personalizer"/> says; false when no model can be made.</summary>
+    public bool TryGetLlm([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LlmPersonalizer? personalizer)
+    {
+        try
+        {
+            personalizer = CurrentLlm();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            personalizer = null;
+            return false;
+        }
+    }
+
     private LlmPersonalizer CurrentLlm()
     {
         // The monitor hands out the same instance until a change, so the instance identifies the settings it was made from.

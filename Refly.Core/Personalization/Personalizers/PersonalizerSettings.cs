@@ -27,6 +27,12 @@ public sealed class PersonalizerSettings(
     /// <summary>Setting key of the LLM API key (secret).</summary>
     public const string LlmApiKey = "Personalization:Llm:ApiKey";
 
+    /// <summary>Setting key of the price of 1M prompt tokens (optional).</summary>
+    public const string LlmInputPrice = "Personalization:Llm:InputPricePerMillionTokens";
+
+    /// <summary>Setting key of the price of 1M completion tokens (optional).</summary>
+    public const string LlmOutputPrice = "Personalization:Llm:OutputPricePerMillionTokens";
+
     private static readonly PersonalizerSettingsValidator _validator = new();
     private static readonly PersonalizerSettingsValidator _validatorWithBuiltInModel = new(builtInModel: true);
 
@@ -34,7 +40,7 @@ public sealed class PersonalizerSettings(
     public override string Name => "Personalizer";
 
     /// <inheritdoc />
-    public override IReadOnlyList<SettingKey> Keys { get; } = [new(Personalizer), new(LlmEndpoint), new(LlmModelId), new(LlmApiKey, Secret: true)];
+    public override IReadOnlyList<SettingKey> Keys { get; } = [new(Personalizer), new(LlmEndpoint), new(LlmModelId), new(LlmApiKey, Secret: true), new(LlmInputPrice), new(LlmOutputPrice)];
 
     /// <summary>The personalizer and LLM values in use, and whether each is saved here; the LLM key only masked.</summary>
     public PersonalizerSettingsView Current
@@ -46,7 +52,11 @@ public sealed class PersonalizerSettings(
                 InUse(personalization.CurrentValue.Personalizer, Personalizer),
                 InUse(model.Endpoint?.ToString(), LlmEndpoint),
                 InUse(model.ModelId, LlmModelId),
-                InUse(StoredValue.Mask(model.ApiKey), LlmApiKey));
+                InUse(StoredValue.Mask(model.ApiKey), LlmApiKey))
+            {
+                InputPrice = InUse(Price(model.InputPricePerMillionTokens), LlmInputPrice),
+                OutputPrice = InUse(Price(model.OutputPricePerMillionTokens), LlmOutputPrice),
+            };
         }
     }
 
@@ -63,6 +73,8 @@ public sealed class PersonalizerSettings(
             [Personalizer] = input.Personalizer,
             [LlmEndpoint] = StoredValue.NullIfBlank(input.Endpoint),
             [LlmModelId] = StoredValue.NullIfBlank(input.ModelId),
+            [LlmInputPrice] = StoredValue.NullIfBlank(input.InputPricePerMillionTokens),
+            [LlmOutputPrice] = StoredValue.NullIfBlank(input.OutputPricePerMillionTokens),
         };
         if (!string.IsNullOrWhiteSpace(input.NewApiKey))
         {
@@ -99,7 +111,24 @@ public sealed class PersonalizerSettings(
         {
             options.ApiKey = apiKey;
         }
+        if (ParsePrice(saved.Get(LlmInputPrice)) is { } input)
+        {
+            options.InputPricePerMillionTokens = input;
+        }
+        if (ParsePrice(saved.Get(LlmOutputPrice)) is { } output)
+        {
+            options.OutputPricePerMillionTokens = output;
+        }
     }
+
+    private static string? Price(decimal? price) => price?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A price as entered (invariant decimal, 0 to 10,000); null when empty or not a price.</summary>
+    internal static decimal? ParsePrice(string? value) =>
+        decimal.TryParse(value?.Trim(), System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var price)
+        && price >= 0 && price <= PersonalizerSettingsValidator.MaxPrice
+            ? price
+            : null;
 }
 
 /// <summary>The personalizer's values in use, as the Settings page shows them.</summary>
@@ -114,7 +143,14 @@ public sealed record PersonalizerSettingsView(
     SettingValue<string?> MaskedLlmApiKey)
 {
     /// <summary>Whether any of the personalizer's values is saved here (overriding configuration).</summary>
-    public bool Saved => Personalizer.Saved || LlmEndpoint.Saved || LlmModelId.Saved || MaskedLlmApiKey.Saved;
+    public bool Saved => Personalizer.Saved || LlmEndpoint.Saved || LlmModelId.Saved || MaskedLlmApiKey.Saved
+        || (InputPrice?.Saved ?? false) || (OutputPrice?.Saved ?? false);
+
+    /// <summary>The price of 1M prompt tokens in use (invariant decimal), or a null value when there is none.</summary>
+    public SettingValue<string?>? InputPrice { get; init; }
+
+    /// <summary>The price of 1M completion tokens in use (invariant decimal), or a null value when there is none.</summary>
+    public SettingValue<string?>? OutputPrice { get; init; }
 }
 
 /// <summary>What the admin submits for the personalizer.</summary>
@@ -123,11 +159,23 @@ public sealed record PersonalizerSettingsView(
 /// <param name="ModelId">Model id; empty falls back to configuration.</param>
 /// <param name="NewApiKey">A new LLM API key; empty keeps the saved one (see <paramref name="RemoveApiKey"/>).</param>
 /// <param name="RemoveApiKey">Forget the saved key (configuration, or no key, applies again).</param>
-public sealed record PersonalizerSettingsInput(string? Personalizer, string? Endpoint, string? ModelId, string? NewApiKey = null, bool RemoveApiKey = false);
+/// <param name="InputPricePerMillionTokens">Optional price of 1M prompt tokens (e.g. "0.15"); empty shows no cost.</param>
+/// <param name="OutputPricePerMillionTokens">Optional price of 1M completion tokens (e.g. "0.60"); empty shows no cost.</param>
+public sealed record PersonalizerSettingsInput(
+    string? Personalizer,
+    string? Endpoint,
+    string? ModelId,
+    string? NewApiKey = null,
+    bool RemoveApiKey = false,
+    string? InputPricePerMillionTokens = null,
+    string? OutputPricePerMillionTokens = null);
 
 /// <summary>The personalizer choice and the LLM endpoint, model and key.</summary>
 public sealed class PersonalizerSettingsValidator : AbstractValidator<PersonalizerSettingsInput>
 {
+    /// <summary>The highest price per 1M tokens accepted.</summary>
+    public const decimal MaxPrice = 10_000m;
+
     /// <param name="builtInModel">Whether a built-in model stands in when no endpoint is given (demo mode); then the endpoint, and the model without one, may be empty.</param>
     public PersonalizerSettingsValidator(bool builtInModel = false)
     {
@@ -154,7 +202,15 @@ public sealed class PersonalizerSettingsValidator : AbstractValidator<Personaliz
             .Must(key => key!.Trim().Length <= 500 && !key.Trim().Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
             .When(input => !string.IsNullOrWhiteSpace(input.NewApiKey))
             .WithMessage("An API key has no spaces and is at most 500 characters.");
+        RuleFor(input => input.InputPricePerMillionTokens)
+            .Must(BeAPrice).When(input => !string.IsNullOrWhiteSpace(input.InputPricePerMillionTokens))
+            .WithMessage("The input price is per 1,000,000 tokens: a number from 0 to 10,000 with a dot for decimals (e.g. 0.15), or empty.");
+        RuleFor(input => input.OutputPricePerMillionTokens)
+            .Must(BeAPrice).When(input => !string.IsNullOrWhiteSpace(input.OutputPricePerMillionTokens))
+            .WithMessage("The output price is per 1,000,000 tokens: a number from 0 to 10,000 with a dot for decimals (e.g. 0.60), or empty.");
     }
+
+    private static bool BeAPrice(string? value) => PersonalizerSettings.ParsePrice(value) is not null;
 
     private static bool BeAnHttpUrl(string? endpoint) =>
         Uri.TryCreate(endpoint?.Trim(), UriKind.Absolute, out var uri)

@@ -25,6 +25,8 @@ public sealed class PersonalizationRunService(
     RunStore store,
     RunScheduler scheduler,
     RunCancellation cancellation,
+    RunPersonalizerFactory personalizers,
+    RunPersonalizationStatsStore personalizationStats,
     ApprovedCopyStore approvedCopy,
     TimeProvider time,
     ILogger<PersonalizationRunService> logger)
@@ -53,6 +55,12 @@ public sealed class PersonalizationRunService(
                 logger.LogInformation("Run for campaign {CampaignId} refused: {Reason}", request.CampaignId, validation.Errors[0].ErrorMessage);
                 return new RunCommandResult(null, validation.Errors);
             }
+            var personalizer = request.Personalizer ?? personalizers.DefaultFor(SendTimeCheck.DeadlineOf(campaign!.Status, campaign.SendTime));
+            if (personalizer != PersonalizerNames.RuleBased && !personalizers.ModelAvailable)
+            {
+                return Refused(StartRunErrors.NoModel,
+                    $"The '{personalizer}' personalizer needs a model: set the LLM endpoint and model in Settings, or use 'rule-based'.");
+            }
 
             run = new PersonalizationRun
             {
@@ -71,6 +79,7 @@ public sealed class PersonalizationRunService(
             await approvedCopy.CopyToRunAsync(campaign.KlaviyoId, run.Id, cancellationToken);
             var who = request.Trigger == RunTrigger.Tag ? $"the Klaviyo tag '{request.StartedBy}'" : request.StartedBy ?? "a marketer";
             await store.AddAsync(run, $"Started by {who} for {run.MessageIds.Count} message(s)", request.StartedBy, cancellationToken);
+            await personalizationStats.InitAsync(run.Id, personalizer, cancellationToken);
         }
         finally
         {

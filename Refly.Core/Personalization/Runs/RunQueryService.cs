@@ -44,6 +44,9 @@ public sealed record RunView(
     /// <summary>Where the run's content came from (model, rule-based, original); null while runs do not record it.</summary>
     public RunSourceSplit? SourceSplit { get; init; }
 
+    /// <summary>The run's personalizer, split, model calls, tokens and cost; null for a run that recorded none.</summary>
+    public RunPersonalizationView? Personalization { get; init; }
+
     /// <summary>Written share of the total, 0..100; null while the total is unknown.</summary>
     public double? Percent => Total is > 0 ? Math.Min(100.0, 100.0 * Written / Total.Value) : null;
 }
@@ -52,13 +55,28 @@ public sealed record RunView(
 public sealed class RunQueryService(
     IDbContextFactory<ReflyDbContext> contextFactory,
     TimeProvider time,
-    ExpectedThroughput throughput)
+    ExpectedThroughput throughput,
+    Microsoft.Extensions.Options.IOptionsMonitor<LlmPersonalizerOptions>? prices = null)
 {
+    /// <summary><paramref name="view"/> with the run's personalization stats, when it has any.</summary>
+    private RunView WithStats(RunView view, IReadOnlyDictionary<Guid, RunPersonalizationStats> stats) =>
+        stats.TryGetValue(view.RunId, out var s)
+            ? view with { SourceSplit = s.SourceSplit, Personalization = RunPersonalizationView.From(s, prices?.CurrentValue) }
+            : view;
+
+    private static async Task<IReadOnlyDictionary<Guid, RunPersonalizationStats>> StatsAsync(ReflyDbContext db, IReadOnlyCollection<Guid> runIds, CancellationToken cancellationToken)
+    {
+        var ids = runIds.ToList();
+        return ids.Count == 0
+            ? new Dictionary<Guid, RunPersonalizationStats>()
+            : await db.Set<RunPersonalizationStats>().AsNoTracking().Where(s => ids.Contains(s.RunId)).ToDictionaryAsync(s => s.RunId, cancellationToken);
+    }
+
     public async Task<RunView?> GetAsync(Guid runId, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
-        return run is null ? null : ToView(run);
+        return run is null ? null : WithStats(ToView(run), await StatsAsync(db, [run.Id], cancellationToken));
     }
 
     /// <summary>The latest run of each of these campaigns (by Klaviyo campaign id).</summary>
@@ -79,9 +97,10 @@ public sealed class RunQueryService(
         var campaigns = completed.Count == 0
             ? []
             : await db.Campaigns.AsNoTracking().Include(c => c.Messages).Where(c => completed.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
+        var stats = await StatsAsync(db, runs.Select(r => r.Id).ToList(), cancellationToken);
         return runs.ToDictionary(
             r => r.CampaignKlaviyoId,
-            r => ToView(r) with { IsStale = campaigns.TryGetValue(r.CampaignId, out var campaign) && IsStale(r, campaign) },
+            r => WithStats(ToView(r), stats) with { IsStale = campaigns.TryGetValue(r.CampaignId, out var campaign) && IsStale(r, campaign) },
             StringComparer.Ordinal);
     }
 
@@ -115,7 +134,8 @@ public sealed class RunQueryService(
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var runs = await db.Runs.AsNoTracking().Where(r => r.CampaignKlaviyoId == campaignId).ToListAsync(cancellationToken);
         // Ordered here: SQLite cannot order by a DateTimeOffset column.
-        return runs.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Select(ToView).ToList();
+        var stats = await StatsAsync(db, runs.Select(r => r.Id).ToList(), cancellationToken);
+        return runs.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Select(r => WithStats(ToView(r), stats)).ToList();
     }
 
     /// <summary>The run's audit trail, oldest first.</summary>

@@ -45,6 +45,9 @@ public sealed record PersonalizationPlan(
 
     /// <summary>Each message's original content (see <see cref="PersonalizationPlanner.OriginalContentAsync"/>).</summary>
     public IReadOnlyDictionary<string, MessageContent> Originals { get; init; } = new Dictionary<string, MessageContent>();
+
+    /// <summary>The estimate per personalizer and the plan offered first (see <see cref="PlanChoicesService"/>); null without an audience estimate.</summary>
+    public PlanChoices? Choices { get; init; }
 }
 
 /// <summary>Estimates a run before it starts (audience size, duration against the send time) and previews sample contacts.</summary>
@@ -56,7 +59,8 @@ public sealed class PersonalizationPlanner(
     SendTimeCheck sendTimeCheck,
     TimeProvider time,
     ExpectedThroughput throughput,
-    ILogger<PersonalizationPlanner> logger)
+    ILogger<PersonalizationPlanner> logger,
+    PlanChoicesService? choices = null)
 {
     /// <summary>At least this many of the largest fact groups are shown as samples (fewer only when the page has fewer).</summary>
     public const int SampleGroups = 5;
@@ -67,12 +71,13 @@ public sealed class PersonalizationPlanner(
         var originals = await OriginalContentAsync(campaign, cancellationToken);
         long? recipients = null;
         var samples = new List<SamplePreview>();
+        var sampled = new List<KlaviyoProfile>();
         string? warning = null;
         string? failure = null;
         try
         {
             recipients = await EstimateRecipientsAsync(campaign.KlaviyoId, campaign.IncludedAudienceIds, cancellationToken);
-            samples = await SamplesAsync(campaign, originals, cancellationToken);
+            samples = await SamplesAsync(campaign, originals, sampled, cancellationToken);
         }
         catch (KlaviyoException ex)
         {
@@ -102,8 +107,14 @@ public sealed class PersonalizationPlanner(
                 warning ??= $"At about {estimate.ContactsPerSecond:N0} contacts a second this may not finish before Klaviyo locks the campaign ({deadline:u}, 15 minutes before the send time). Contacts not reached by then receive the original content.";
             }
         }
+        PlanChoices? plan = null;
+        if (recipients is { } audience && choices is not null)
+        {
+            plan = await choices.ChooseAsync(audience, Math.Max(1, campaign.Messages.Count), SendTimeCheck.DeadlineOf(campaign.Status, campaign.SendTime), sampled, cancellationToken);
+        }
         return new PersonalizationPlan(recipients, duration, campaign.SendTime, deadline, inTime, check, samples, warning)
         {
+            Choices = plan,
             Originals = originals,
             EstimateFailure = failure,
         };
@@ -155,7 +166,8 @@ public sealed class PersonalizationPlanner(
         return any ? sum : null;
     }
 
-    private async Task<List<SamplePreview>> SamplesAsync(Campaign campaign, IReadOnlyDictionary<string, MessageContent> originals, CancellationToken cancellationToken)
+    private async Task<List<SamplePreview>> SamplesAsync(
+        Campaign campaign, IReadOnlyDictionary<string, MessageContent> originals, List<KlaviyoProfile> sampled, CancellationToken cancellationToken)
     {
         var samples = new List<SamplePreview>();
         var firstGroup = campaign.IncludedAudienceIds.FirstOrDefault();
@@ -169,6 +181,8 @@ public sealed class PersonalizationPlanner(
             return samples;
         }
         var page = await klaviyo.GetGroupProfilesPageAsync(group, null, null, cancellationToken);
+        // The page is also the sample the fact-group estimate goes by.
+        sampled.AddRange(page.Items);
         var personalizer = personalizers.Current;
         // The largest fact groups first: their copy reaches the most contacts, so they are the ones worth approving.
         var largest = page.Items

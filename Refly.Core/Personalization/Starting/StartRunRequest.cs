@@ -5,4 +5,11 @@ namespace Refly.Core.Personalization;
 /// <param name="MessageIds">Klaviyo ids of the messages to personalize.</param>
 /// <param name="Trigger">Manual or Tag.</param>
 /// <param name="StartedBy">User name (manual) or tag name (tag).</param>
-public sealed record StartRunRequest(string CampaignId, IReadOnlyList<string> MessageIds, RunTrigger Trigger, string? StartedBy);
+public sealed record StartRunRequest(string CampaignId, IReadOnlyList<string> MessageIds, RunTrigger Trigger, string? StartedBy)
+{
+    /// <summary>
+    /// <c>rule-based</c>, <c>llm</c> or <c>hybrid</c> (see <see cref="PersonalizerNames"/>); null for the default plan
+    /// (<see cref="RunPersonalizerFactory.DefaultFor"/>).
+    /// </summary>
+    public string? Personalizer { get; init; }
+}

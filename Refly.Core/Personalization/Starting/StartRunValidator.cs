@@ -21,6 +21,11 @@ public sealed class StartRunValidator : AbstractValidator<StartRunContext>
             .WithErrorCode(StartRunErrors.CampaignNotFound)
             .WithMessage("This campaign no longer exists in Klaviyo.");
 
+        RuleFor(c => c.Request.Personalizer)
+            .Must(p => p is null || PersonalizerNames.IsKnown(p))
+            .WithErrorCode(StartRunErrors.UnknownPersonalizer)
+            .WithMessage(c => $"Unknown personalizer '{c.Request.Personalizer}': use one of {string.Join(", ", PersonalizerNames.All.Select(n => $"'{n}'"))}.");
+
         When(c => c.Campaign is { RemovedFromKlaviyoAt: null }, () =>
         {
             RuleFor(c => c.Campaign!.Status)

@@ -13,6 +13,7 @@ public sealed partial class PersonalizeDialog : IDisposable
     private readonly CancellationTokenSource _closed = new();
     private List<string> _errors = [];
     private PersonalizationPlan? _plan;
+    private string? _personalizer;
     private SampleApprovalDraft? _approval;
     private bool _starting;
 
@@ -60,6 +61,7 @@ public sealed partial class PersonalizeDialog : IDisposable
         try
         {
             _plan = await Planner.PlanAsync(Campaign, _closed.Token);
+            _personalizer = _plan.Choices?.DefaultPersonalizer;
             _approval = new SampleApprovalDraft(_plan.Samples);
         }
         catch (OperationCanceledException) when (_closed.IsCancellationRequested)
@@ -95,7 +97,7 @@ public sealed partial class PersonalizeDialog : IDisposable
             // What the marketer approved is what the groups get, in this run and in the tag flow's next ones.
             await ApprovedCopy.SaveAsync(Campaign.KlaviyoId, _plan.Originals, _approval.CopiesFor(ordered), StartedBy, _closed.Token);
         }
-        var result = await Runs.StartAsync(new StartRunRequest(Campaign.KlaviyoId, ordered, RunTrigger.Manual, StartedBy ?? "a marketer"), _closed.Token);
+        var result = await Runs.StartAsync(new StartRunRequest(Campaign.KlaviyoId, ordered, RunTrigger.Manual, StartedBy ?? "a marketer") { Personalizer = _personalizer }, _closed.Token);
         _starting = false;
         if (result.Succeeded)
         {

@@ -122,7 +122,14 @@ public sealed class AutomationApiTests : IClassFixture<DemoAppFixture>
 /// <summary>One demo-mode app for a test class (small generated lists to keep start-up quick).</summary>
 public sealed class DemoAppFixture : IAsyncLifetime
 {
-    public ReflyAppFactory Factory { get; } = new(new Dictionary<string, string?> { ["Sandbox:LargeListSize"] = "2000" });
+    public DemoAppFixture()
+        : this(new Dictionary<string, string?> { ["Sandbox:LargeListSize"] = "2000" })
+    {
+    }
+
+    internal DemoAppFixture(IDictionary<string, string?> settings) => Factory = new(settings);
+
+    public ReflyAppFactory Factory { get; }
 
     public async Task WaitForSyncAsync()
     {
