@@ -64,6 +64,9 @@ public sealed class KlaviyoSandboxServer : IAsyncDisposable
         app.MapTemplateEndpoints(store);
         app.MapGroupEndpoints(store);
         app.MapImportJobEndpoints(store);
+        app.MapMetricEndpoints(store);
+        app.MapEventEndpoints(store);
+        app.MapReportingEndpoints(store);
         // Operations of the spec that the sandbox does not serve answer like Klaviyo's missing routes, never silently.
         app.MapFallback((HttpContext http) => KlaviyoErrorWriter.WriteAsync(http,
             new KlaviyoApiException(404, "not_found", "Not found.", $"{http.Request.Method} {http.Request.Path} is not served by the Refly sandbox.")));
