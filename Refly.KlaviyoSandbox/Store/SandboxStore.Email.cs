@@ -8,7 +8,7 @@ namespace Refly.KlaviyoSandbox.Store;
 /// attributed to the message. A campaign that becomes Sent is captured as it is then (its messages, which refly_
 /// properties they look up, its audience), and its events are generated once, outside the campaign lock, from the
 /// profiles as they are at that moment: a recipient whose profile holds the message's refly_ properties gets the
-/// uplift. Deterministic for a given <see cref="Seed"/>, campaign id and audience.
+/// uplift. Deterministic for a given <see cref="Seed"/>, campaign name, send time and audience.
 /// </summary>
 public sealed partial class SandboxStore
 {
@@ -73,7 +73,9 @@ public sealed partial class SandboxStore
     {
         var rates = EmailRates;
         var recipients = AudienceIndices(send.Included, send.Excluded);
-        var campaignKey = StableHash(send.CampaignId);
+        // Keyed on what the marketer sees (name and send time), not the random campaign id: the same scenario with the
+        // same seed yields the same events in every sandbox.
+        var campaignKey = StableHash(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{send.CampaignName}|{send.SendTime.ToUnixTimeSeconds()}"));
         var personalized = new int[send.Messages.Count];
         var events = new List<EmailEventRecord>(recipients.Length + (int)(recipients.Length * rates.Open * 1.5) + 16);
         var windowSeconds = (int)_sendingWindow.TotalSeconds;
