@@ -41,6 +41,8 @@ public sealed class KlaviyoSandboxServer : IAsyncDisposable
 
         var store = new SandboxStore(options);
         (options.Seed ?? SandboxSeeds.DemoWith(options.LargeListSize))(store);
+        // Campaigns seeded as Sent have their events before the first request.
+        _ = store.GetCampaignSends();
         var apiKey = store.IssuePrivateKey();
         var rateLimits = new SandboxRateLimits(options.RateLimitMultiplier, options.RateLimitTimeProvider);
         var pipeline = new SandboxPipeline(store, rateLimits);
