@@ -41,6 +41,8 @@ public sealed class KlaviyoSandboxServer : IAsyncDisposable
 
         var store = new SandboxStore(options);
         (options.Seed ?? SandboxSeeds.DemoWith(options.LargeListSize))(store);
+        // Campaigns seeded as Sent have their events before the first request.
+        _ = store.GetCampaignSends();
         var apiKey = store.IssuePrivateKey();
         var rateLimits = new SandboxRateLimits(options.RateLimitMultiplier, options.RateLimitTimeProvider);
         var pipeline = new SandboxPipeline(store, rateLimits);
@@ -64,6 +66,9 @@ public sealed class KlaviyoSandboxServer : IAsyncDisposable
         app.MapTemplateEndpoints(store);
         app.MapGroupEndpoints(store);
         app.MapImportJobEndpoints(store);
+        app.MapMetricEndpoints(store);
+        app.MapEventEndpoints(store);
+        app.MapReportingEndpoints(store);
         // Operations of the spec that the sandbox does not serve answer like Klaviyo's missing routes, never silently.
         app.MapFallback((HttpContext http) => KlaviyoErrorWriter.WriteAsync(http,
             new KlaviyoApiException(404, "not_found", "Not found.", $"{http.Request.Method} {http.Request.Path} is not served by the Refly sandbox.")));

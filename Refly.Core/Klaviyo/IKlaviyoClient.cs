@@ -94,4 +94,20 @@ public interface IKlaviyoClient
 
     /// <summary>GET /api/profile-bulk-import-jobs/{id}/import-errors, every page.</summary>
     IAsyncEnumerable<KlaviyoImportError> GetProfileImportErrorsAsync(string jobId, CancellationToken cancellationToken);
+
+    // ---- Metrics, events, reporting (impact) ----
+    /// <summary>GET /api/metrics, every page: the account's metrics (to pick the conversion metric).</summary>
+    Task<IReadOnlyList<KlaviyoMetric>> GetMetricsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One page (up to 1,000, sorted by datetime) of GET /api/events for one metric in a datetime window.
+    /// <paramref name="cursor"/> is null for the first page, else the <see cref="KlaviyoPage{T}.NextCursor"/> of the previous one.
+    /// </summary>
+    Task<KlaviyoPage<KlaviyoEvent>> GetEventsPageAsync(KlaviyoEventQuery query, string? cursor, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// POST /api/campaign-values-reports for up to 100 campaigns, one row per campaign message. Klaviyo allows 1/s,
+    /// 2/min and 225/day: the call waits out a 429 (Retry-After) rather than failing, so callers queue reports.
+    /// </summary>
+    Task<IReadOnlyList<KlaviyoCampaignValues>> QueryCampaignValuesAsync(KlaviyoCampaignValuesQuery query, CancellationToken cancellationToken);
 }

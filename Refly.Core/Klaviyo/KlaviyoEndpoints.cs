@@ -6,7 +6,8 @@ namespace Refly.Core.Klaviyo;
 /// <param name="Key">Limiter key: the spec's operationId (plus a suffix where a parameter changes the limits).</param>
 /// <param name="BurstPerSecond">Klaviyo's "Burst" limit, requests per second.</param>
 /// <param name="SteadyPerMinute">Klaviyo's "Steady" limit, requests per minute.</param>
-public sealed record KlaviyoEndpoint(string Key, int BurstPerSecond, int SteadyPerMinute)
+/// <param name="DailyLimit">Klaviyo's "Daily" limit, requests per day, where the spec states one (the reporting operations).</param>
+public sealed record KlaviyoEndpoint(string Key, int BurstPerSecond, int SteadyPerMinute, int? DailyLimit = null)
 {
     /// <summary>The request option that carries the endpoint from the client to the pacing handler.</summary>
     public static readonly HttpRequestOptionsKey<KlaviyoEndpoint> OptionKey = new("Refly.Klaviyo.Endpoint");
@@ -97,6 +98,18 @@ public static class KlaviyoEndpoints
     /// <summary>get_errors_for_bulk_import_profiles_job: GET /api/profile-bulk-import-jobs/{id}/import-errors.</summary>
     public static readonly KlaviyoEndpoint GetErrorsForBulkImportProfilesJob = new("get_errors_for_bulk_import_profiles_job", 10, 150);
 
+    // metrics.json
+    /// <summary>get_metrics: GET /api/metrics.</summary>
+    public static readonly KlaviyoEndpoint GetMetrics = new("get_metrics", 10, 150);
+
+    // events.json
+    /// <summary>get_events: GET /api/events.</summary>
+    public static readonly KlaviyoEndpoint GetEvents = new("get_events", 350, 3500);
+
+    // reporting.json
+    /// <summary>query_campaign_values: POST /api/campaign-values-reports (also 225 per day).</summary>
+    public static readonly KlaviyoEndpoint QueryCampaignValues = new("query_campaign_values", 1, 2, DailyLimit: 225);
+
     /// <summary>Every endpoint above, for tests and diagnostics.</summary>
     public static IReadOnlyList<KlaviyoEndpoint> All { get; } =
     [
@@ -105,5 +118,6 @@ public static class KlaviyoEndpoints
         GetTags, GetCampaignIdsForTag, GetList, GetListWithProfileCount, GetProfilesForList, GetSegment,
         GetSegmentWithProfileCount, GetProfilesForSegment, BulkImportProfiles, GetBulkImportProfilesJobs,
         GetBulkImportProfilesJob, GetErrorsForBulkImportProfilesJob,
+        GetMetrics, GetEvents, QueryCampaignValues,
     ];
 }

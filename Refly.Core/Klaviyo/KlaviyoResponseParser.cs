@@ -6,7 +6,7 @@ namespace Refly.Core.Klaviyo;
 /// The one parser of Klaviyo's answers: a JSON:API document in, the client's models out. Built on the defensive
 /// readers of <see cref="JsonApi"/>, so a malformed answer becomes a <see cref="KlaviyoResponseException"/>.
 /// </summary>
-internal static class KlaviyoResponseParser
+internal static partial class KlaviyoResponseParser
 {
     /// <summary>The first account of GET /api/accounts.</summary>
     public static KlaviyoAccount Account(JsonElement root)

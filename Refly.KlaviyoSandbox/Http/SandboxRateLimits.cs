@@ -13,7 +13,8 @@ public readonly record struct RateLimitDecision(bool Allowed, int Limit, int Rem
 
 /// <summary>
 /// Klaviyo's per-account, per-operation limits as its documentation describes them: a fixed-window algorithm with two
-/// windows, burst (1 second) and steady (1 minute), both scaled by RateLimitMultiplier. The sandbox is one account, so
+/// windows, burst (1 second) and steady (1 minute), both scaled by RateLimitMultiplier, plus a third fixed window of one
+/// UTC day where the spec states a daily limit (the reporting operations' "Daily: `225/d`"). The sandbox is one account, so
 /// every private key it has issued counts against the same buckets (Klaviyo: "private key integrations share the same
 /// rate limit quota per account"). Limits that the spec ties to a parameter value get their own buckets. A refused
 /// request does not count. Windows are aligned to the clock's whole seconds and minutes; clients are told where they
@@ -23,13 +24,14 @@ public sealed class SandboxRateLimits(double multiplier, TimeProvider clock)
 {
     private static readonly long _burstWindowTicks = TimeSpan.TicksPerSecond;
     private static readonly long _steadyWindowTicks = TimeSpan.TicksPerMinute;
+    private static readonly long _dailyWindowTicks = TimeSpan.TicksPerDay;
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
 
     /// <summary>Counts the request against its operation's bucket, unless a window is exhausted.</summary>
     public RateLimitDecision TryAcquire(SpecOperation operation, IReadOnlyDictionary<string, string> query)
     {
         var (key, limit) = Select(operation, query);
-        var bucket = _buckets.GetOrAdd(key, _ => new Bucket(Scale(limit.PerSecond), Scale(limit.PerMinute)));
+        var bucket = _buckets.GetOrAdd(key, _ => new Bucket(Scale(limit.PerSecond), Scale(limit.PerMinute), limit.PerDay is { } perDay ? Scale(perDay) : null));
         return bucket.TryAcquire(clock.GetUtcNow().UtcTicks);
     }
 
@@ -48,8 +50,10 @@ public sealed class SandboxRateLimits(double multiplier, TimeProvider clock)
         return (operation.OperationId, operation.RateLimit);
     }
 
-    private sealed class Bucket(int burstLimit, int steadyLimit)
+    private sealed class Bucket(int burstLimit, int steadyLimit, int? dailyLimit)
     {
+        private long _dailyWindow = long.MinValue;
+        private int _dailyCount;
         private readonly Lock _gate = new();
         private long _burstWindow = long.MinValue;
         private int _burstCount;
@@ -71,6 +75,18 @@ public sealed class SandboxRateLimits(double multiplier, TimeProvider clock)
                 {
                     (_steadyWindow, _steadyCount) = (steadyWindow, 0);
                 }
+                if (dailyLimit is { } perDay)
+                {
+                    var dailyWindow = nowTicks / _dailyWindowTicks;
+                    if (dailyWindow != _dailyWindow)
+                    {
+                        (_dailyWindow, _dailyCount) = (dailyWindow, 0);
+                    }
+                    if (_dailyCount >= perDay)
+                    {
+                        return new RateLimitDecision(false, steadyLimit, 0, steadyReset, SecondsUntil((dailyWindow + 1) * _dailyWindowTicks, nowTicks));
+                    }
+                }
                 if (_steadyCount >= steadyLimit)
                 {
                     return new RateLimitDecision(false, steadyLimit, 0, steadyReset, steadyReset);
@@ -82,6 +98,7 @@ public sealed class SandboxRateLimits(double multiplier, TimeProvider clock)
                 }
                 _burstCount++;
                 _steadyCount++;
+                _dailyCount++;
                 return new RateLimitDecision(true, steadyLimit, steadyLimit - _steadyCount, steadyReset, 0);
             }
         }

@@ -165,6 +165,12 @@ public sealed partial class SpecCatalog
         if (pairs.Count > 0)
         {
             defaults = new RateLimit(int.Parse(pairs[0].Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(pairs[0].Groups[2].Value, CultureInfo.InvariantCulture));
+            // Reporting operations add a third window, "Daily: `225/d`", right after the steady one.
+            var daily = DailyLimit().Match(description, pairs[0].Index + pairs[0].Length);
+            if (daily.Success && daily.Index - (pairs[0].Index + pairs[0].Length) < 16)
+            {
+                defaults = defaults with { PerDay = int.Parse(daily.Groups[1].Value, CultureInfo.InvariantCulture) };
+            }
         }
         foreach (Match m in ConditionalLimit().Matches(description))
         {
@@ -183,11 +189,15 @@ public sealed partial class SpecCatalog
     [GeneratedRegex(@"Burst: `(\d+)/s`.*?Steady: `(\d+)/m`", RegexOptions.Singleline)]
     private static partial Regex BurstSteady();
 
+    [GeneratedRegex(@"Daily: `(\d+)/d`")]
+    private static partial Regex DailyLimit();
+
     [GeneratedRegex(@"Rate limits when using the `([^=`]+)=([^`]+)` parameter.*?Burst: `(\d+)/s`.*?Steady: `(\d+)/m`", RegexOptions.Singleline)]
     private static partial Regex ConditionalLimit();
 }
 
-public sealed record RateLimit(int PerSecond, int PerMinute);
+/// <summary>An operation's windows; <paramref name="PerDay"/> only where the spec states a daily limit (reporting).</summary>
+public sealed record RateLimit(int PerSecond, int PerMinute, int? PerDay = null);
 
 /// <summary>A stricter limit that applies when a query parameter carries a value (e.g. additional-fields[list]=profile_count).</summary>
 public sealed record ConditionalRateLimit(string Parameter, string Value, RateLimit Limit);

@@ -69,6 +69,36 @@ public static class SandboxSeeds
         store.AddCampaign("Loyalty tier upgrade (draft)", CampaignStatuses.Draft, null,
             [new MessageSeed("Email", "You've levelled up", "New perks inside", Html("Loyalty", "<!-- refly:intro -->", "Welcome to your new tier."))],
             [vip.Id, engaged.Id], [excluded.Id], createdAt: now.AddHours(-5));
+        AddSentAbCampaign(store);
+    }
+
+    /// <summary>Name of the demo's sent A/B campaign whose events (and so results) exist from the start.</summary>
+    public const string SentAbCampaign = "Spring sale (A/B, sent)";
+
+    /// <summary>
+    /// A Sent A/B campaign as a finished Refly run leaves it: every recipient holds the run's refly_ properties, and
+    /// variation A looks them up (personalized) while B keeps the original copy (the control). Its events are generated
+    /// from this state, so the demo shows results (and a lift) at once.
+    /// </summary>
+    public static SandboxCampaign AddSentAbCampaign(SandboxStore store, int recipients = 4_000)
+    {
+        var now = store.TimeProvider.GetUtcNow();
+        var shoppers = store.AddList("Spring shoppers", recipients);
+        for (var i = 0L; i < recipients; i++)
+        {
+            store.SetProfileProperties(ProfileGenerator.IdFor(shoppers.GeneratedStart + i), new Dictionary<string, object?>
+            {
+                ["refly_spring_a_subject"] = "Your spring picks are 20% off",
+                ["refly_spring_a_intro"] = "The light layers you looked at are on sale this week.",
+            });
+        }
+        var personalized = Html("Spring sale", "{{ person|lookup:'refly_spring_a_intro'|default:'Spring is here: 20% off new arrivals.' }}", "20% off until Sunday.");
+        return store.AddCampaign(SentAbCampaign, CampaignStatuses.Sent, now.AddDays(-3),
+            [
+                new MessageSeed("Variation A (personalized)", "{{ person|lookup:'refly_spring_a_subject'|default:'Spring sale: 20% off' }}", "New arrivals for longer days", personalized),
+                new MessageSeed("Variation B (control)", "Spring sale: 20% off", "New arrivals for longer days", Html("Spring sale", "", "Spring is here: 20% off new arrivals. 20% off until Sunday.")),
+            ],
+            [shoppers.Id], [], createdAt: now.AddDays(-5));
     }
 
     private static string Html(string title, string marker, string body) =>

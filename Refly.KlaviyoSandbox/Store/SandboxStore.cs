@@ -118,6 +118,10 @@ public sealed partial class SandboxStore
                 campaign.TagIds.Add(GetOrAddTagLocked(tag).Id);
             }
             _campaigns[campaign.Id] = campaign;
+            if (status == CampaignStatuses.Sent)
+            {
+                CaptureSendLocked(campaign);
+            }
             return campaign.Clone();
         }
     }
@@ -148,6 +152,7 @@ public sealed partial class SandboxStore
         }
         MutateCampaign(campaignId, c =>
         {
+            var wasSent = c.Status == CampaignStatuses.Sent;
             c.Status = status;
             if (sendTime is not null)
             {
@@ -155,7 +160,12 @@ public sealed partial class SandboxStore
                 c.SendTime = sendTime;
                 c.ScheduledAt ??= Now;
             }
+            if (status == CampaignStatuses.Sent && !wasSent)
+            {
+                CaptureSendLocked(c);
+            }
         });
+        GeneratePendingSends();
     }
 
     public void SetCampaignSendTime(string campaignId, DateTimeOffset sendTime) =>
@@ -540,6 +550,7 @@ public sealed partial class SandboxStore
         {
             c.Status = CampaignStatuses.Sent;
             c.UpdatedAt = now;
+            CaptureSendLocked(c);
         }
         return c;
     }

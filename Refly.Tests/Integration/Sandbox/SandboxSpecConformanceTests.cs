@@ -26,6 +26,8 @@ public sealed class SandboxSpecConformanceTests
         using var client = sandbox.CreateClient();
         using var firstPage = await client.GetJsonAsync($"/api/lists/{list.Id}/profiles?page[size]=1");
         var profileId = firstPage.RootElement.GetProperty("data")[0].GetProperty("id").GetString()!;
+        using var firstEvent = await client.GetJsonAsync("/api/events?page[size]=1");
+        var eventId = firstEvent.RootElement.GetProperty("data")[0].GetProperty("id").GetString()!;
 
         var calls = new (string OperationId, string Url)[]
         {
@@ -46,6 +48,10 @@ public sealed class SandboxSpecConformanceTests
             ("get_profile", $"/api/profiles/{profileId}"),
             ("get_templates", "/api/templates"),
             ("get_template", $"/api/templates/{template.Id}"),
+            ("get_metrics", "/api/metrics?include=flow-triggers"),
+            ("get_metric", $"/api/metrics/{SandboxMetrics.ByCode(SandboxMetrics.PlacedOrder).Id}"),
+            ("get_events", "/api/events?page[size]=50&include=metric,profile,attributions&sort=-datetime"),
+            ("get_event", $"/api/events/{eventId}?include=metric,profile"),
         };
 
         var failures = new List<string>();
@@ -60,6 +66,21 @@ public sealed class SandboxSpecConformanceTests
             catch (KlaviyoApiException e)
             {
                 failures.Add($"{operationId}: {e.Pointer}: {e.Detail}");
+            }
+        }
+        using (var report = await SandboxEmailEventsTests.PostReportAsync(client, null, ["recipients", "open_rate", "conversion_value"],
+            ["campaign_id", "campaign_message_id", "campaign_message_name", "send_channel", "tag_id"], new { key = "last_365_days" }))
+        {
+            using var doc = JsonDocument.Parse(await report.Content.ReadAsStringAsync());
+            Assert.NotEmpty(doc.RootElement.GetProperty("data").GetProperty("attributes").GetProperty("results").EnumerateArray());
+            var operation = SpecCatalog.Instance.Get("query_campaign_values");
+            try
+            {
+                SchemaValidator.Validate(doc.RootElement, operation.ResponseSchemas[200], operation.Resolver);
+            }
+            catch (KlaviyoApiException e)
+            {
+                failures.Add($"query_campaign_values: {e.Pointer}: {e.Detail}");
             }
         }
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
