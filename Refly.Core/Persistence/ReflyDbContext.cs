@@ -28,6 +28,8 @@ public sealed class ReflyDbContext(DbContextOptions<ReflyDbContext> options) : D
 
     public DbSet<CachedGeneration> Generations => Set<CachedGeneration>();
 
+    public DbSet<CampaignBriefRecord> CampaignBriefs => Set<CampaignBriefRecord>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReflyDbContext).Assembly, type => !AccountsEntityConfigurations.IsAccountsConfiguration(type));
 

@@ -25,6 +25,7 @@ public sealed class PersonalizationRunService(
     RunStore store,
     RunScheduler scheduler,
     RunCancellation cancellation,
+    CampaignBriefStore briefs,
     TimeProvider time,
     ILogger<PersonalizationRunService> logger)
 {
@@ -53,6 +54,11 @@ public sealed class PersonalizationRunService(
                 return new RunCommandResult(null, validation.Errors);
             }
 
+            // The brief is fixed on the run: a resume writes with the brief the run began with.
+            var brief = request.Brief is { } given
+                ? await briefs.SaveAsync(campaign!.KlaviyoId, given, request.StartedBy, cancellationToken)
+                : await briefs.FindAsync(campaign!.KlaviyoId, cancellationToken);
+
             run = new PersonalizationRun
             {
                 Id = Guid.NewGuid(),
@@ -65,6 +71,7 @@ public sealed class PersonalizationRunService(
                 CreatedAt = time.GetUtcNow(),
                 // A Draft's planned datetime is no deadline: the run neither stops at it nor warns against it.
                 SendTime = SendTimeCheck.DeadlineOf(campaign.Status, campaign.SendTime),
+                Brief = brief is null || brief.IsEmpty ? null : brief,
             };
             var who = request.Trigger == RunTrigger.Tag ? $"the Klaviyo tag '{request.StartedBy}'" : request.StartedBy ?? "a marketer";
             await store.AddAsync(run, $"Started by {who} for {run.MessageIds.Count} message(s)", request.StartedBy, cancellationToken);

@@ -9,4 +9,5 @@ public static class StartRunErrors
     public const string UnknownMessage = "UnknownMessage";
     public const string RunAlreadyActive = "RunAlreadyActive";
     public const string SendTime = "SendTime";
+    public const string InvalidBrief = CampaignBriefValidator.ErrorCode;
 }

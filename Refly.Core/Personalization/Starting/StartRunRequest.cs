@@ -5,4 +5,11 @@ namespace Refly.Core.Personalization;
 /// <param name="MessageIds">Klaviyo ids of the messages to personalize.</param>
 /// <param name="Trigger">Manual or Tag.</param>
 /// <param name="StartedBy">User name (manual) or tag name (tag).</param>
-public sealed record StartRunRequest(string CampaignId, IReadOnlyList<string> MessageIds, RunTrigger Trigger, string? StartedBy);
+public sealed record StartRunRequest(string CampaignId, IReadOnlyList<string> MessageIds, RunTrigger Trigger, string? StartedBy)
+{
+    /// <summary>
+    /// The brief to write with; it is saved as the campaign's brief when the run starts. Null uses the campaign's saved
+    /// brief, else <see cref="CampaignBrief.Default"/>.
+    /// </summary>
+    public CampaignBrief? Brief { get; init; }
+}
