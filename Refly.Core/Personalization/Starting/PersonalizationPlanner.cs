@@ -37,7 +37,8 @@ public sealed class PersonalizationPlanner(
     SendTimeCheck sendTimeCheck,
     TimeProvider time,
     ExpectedThroughput throughput,
-    ILogger<PersonalizationPlanner> logger)
+    ILogger<PersonalizationPlanner> logger,
+    CampaignBriefStore briefs)
 {
     private const int SampleContacts = 3;
 
@@ -150,12 +151,15 @@ public sealed class PersonalizationPlanner(
         }
         var page = await klaviyo.GetGroupProfilesPageAsync(group, null, null, cancellationToken);
         var personalizer = personalizers.Current;
+        // The samples show what the run will write: with the campaign's saved brief, as a start without a brief uses it.
+        var brief = await briefs.GetAsync(campaign.KlaviyoId, cancellationToken);
+        var briefHash = brief.Hash();
         foreach (var profile in page.Items.Take(SampleContacts))
         {
             foreach (var message in campaign.Messages)
             {
                 var original = originals[message.KlaviyoId];
-                var content = await personalizer.PersonalizeAsync(new PersonalizationRequest(profile, message.KlaviyoId, campaign.Name, original), cancellationToken);
+                var content = await personalizer.PersonalizeAsync(new PersonalizationRequest(profile, message.KlaviyoId, campaign.Name, original) { Brief = brief, BriefHash = briefHash }, cancellationToken);
                 var who = string.Join(' ', new[] { profile.FirstName, profile.LastName }.Where(s => !string.IsNullOrWhiteSpace(s)));
                 samples.Add(new SamplePreview(string.IsNullOrEmpty(who) ? profile.Email ?? profile.Id : who, message.KlaviyoId, original.Subject, content));
             }
