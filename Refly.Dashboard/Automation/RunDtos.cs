@@ -33,4 +33,8 @@ public sealed record RunDto(
 public sealed record RunListDto(IReadOnlyList<RunDto> Items);
 
 /// <summary>Body of POST /api/v1/campaigns/{campaignId}/personalization.</summary>
-public sealed record StartPersonalizationBody(IReadOnlyList<string>? MessageIds);
+public sealed record StartPersonalizationBody(IReadOnlyList<string>? MessageIds)
+{
+    /// <summary>The brief to write with (saved as the campaign's brief); none uses the campaign's saved brief.</summary>
+    public BriefDto? Brief { get; init; }
+}
