@@ -82,7 +82,7 @@ public sealed class PersonalizeDialogTests : MudTestContext, IClassFixture<Perso
         return reference;
     }
 
-    private IReadOnlyList<IElement> Checkboxes => _provider.FindAll("[data-testid='personalize-dialog'] input[type='checkbox']");
+    private IReadOnlyList<IElement> Checkboxes => _provider.FindAll("[data-testid='personalize-dialog'] input[type='checkbox'][data-testid='message-checkbox']");
 
     private IElement ConfirmButton => _provider.Find("[data-testid='confirm-personalize']");
 

@@ -26,6 +26,9 @@ public sealed record PersonalizationPlan(
 
     /// <summary>Each message's original content (see <see cref="PersonalizationPlanner.OriginalContentAsync"/>).</summary>
     public IReadOnlyDictionary<string, MessageContent> Originals { get; init; } = new Dictionary<string, MessageContent>();
+
+    /// <summary>The campaign's saved brief (the samples are written with it); <see cref="CampaignBrief.Default"/> when none was saved.</summary>
+    public CampaignBrief Brief { get; init; } = CampaignBrief.Default;
 }
 
 /// <summary>Estimates a run before it starts (audience size, duration against the send time) and previews sample contacts.</summary>
@@ -46,6 +49,7 @@ public sealed class PersonalizationPlanner(
     {
         var check = sendTimeCheck.Check(campaign.Status, campaign.SendTime);
         var originals = await OriginalContentAsync(campaign, cancellationToken);
+        var brief = await briefs.GetAsync(campaign.KlaviyoId, cancellationToken);
         long? recipients = null;
         var samples = new List<SamplePreview>();
         string? warning = null;
@@ -53,7 +57,7 @@ public sealed class PersonalizationPlanner(
         try
         {
             recipients = await EstimateRecipientsAsync(campaign.KlaviyoId, campaign.IncludedAudienceIds, cancellationToken);
-            samples = await SamplesAsync(campaign, originals, cancellationToken);
+            samples = await SamplesAsync(campaign, originals, brief, cancellationToken);
         }
         catch (KlaviyoException ex)
         {
@@ -87,6 +91,7 @@ public sealed class PersonalizationPlanner(
         {
             Originals = originals,
             EstimateFailure = failure,
+            Brief = brief,
         };
     }
 
@@ -136,7 +141,8 @@ public sealed class PersonalizationPlanner(
         return any ? sum : null;
     }
 
-    private async Task<List<SamplePreview>> SamplesAsync(Campaign campaign, IReadOnlyDictionary<string, MessageContent> originals, CancellationToken cancellationToken)
+    private async Task<List<SamplePreview>> SamplesAsync(
+        Campaign campaign, IReadOnlyDictionary<string, MessageContent> originals, CampaignBrief brief, CancellationToken cancellationToken)
     {
         var samples = new List<SamplePreview>();
         var firstGroup = campaign.IncludedAudienceIds.FirstOrDefault();
@@ -152,7 +158,6 @@ public sealed class PersonalizationPlanner(
         var page = await klaviyo.GetGroupProfilesPageAsync(group, null, null, cancellationToken);
         var personalizer = personalizers.Current;
         // The samples show what the run will write: with the campaign's saved brief, as a start without a brief uses it.
-        var brief = await briefs.GetAsync(campaign.KlaviyoId, cancellationToken);
         var briefHash = brief.Hash();
         foreach (var profile in page.Items.Take(SampleContacts))
         {

@@ -14,6 +14,8 @@ public sealed partial class PersonalizeDialog : IDisposable
     private List<string> _errors = [];
     private PersonalizationPlan? _plan;
     private bool _starting;
+    private CampaignBrief? _brief;
+    private IReadOnlyList<FluentValidation.Results.ValidationFailure> _briefErrors = [];
 
     [CascadingParameter]
     private IMudDialogInstance MudDialog { get; set; } = default!;
@@ -81,14 +83,21 @@ public sealed partial class PersonalizeDialog : IDisposable
         }
         _starting = true;
         var ordered = Campaign.Messages.Select(m => m.KlaviyoId).Where(_selected.Contains).ToList();
-        var result = await Runs.StartAsync(new StartRunRequest(Campaign.KlaviyoId, ordered, RunTrigger.Manual, StartedBy ?? "a marketer"), _closed.Token);
+        // The brief as shown (the saved one unless edited) is saved with the start.
+        var result = await Runs.StartAsync(
+            new StartRunRequest(Campaign.KlaviyoId, ordered, RunTrigger.Manual, StartedBy ?? "a marketer") { Brief = _brief ?? _plan?.Brief }, _closed.Token);
         _starting = false;
         if (result.Succeeded)
         {
             MudDialog.Close(DialogResult.Ok(result.Run!.Id));
             return;
         }
-        _errors = result.Errors.Select(e => e.ErrorMessage).Distinct().ToList();
+        _briefErrors = result.Errors.Where(e => e.ErrorCode == StartRunErrors.InvalidBrief).ToList();
+        _errors = result.Errors.Where(e => e.ErrorCode != StartRunErrors.InvalidBrief).Select(e => e.ErrorMessage).Distinct().ToList();
+        if (_briefErrors.Count > 0 && _errors.Count == 0)
+        {
+            _errors = ["Check the brief: see the fields marked in red."];
+        }
     }
 
     private void Cancel() => MudDialog.Cancel();
