@@ -30,6 +30,8 @@ public sealed class ReflyDbContext(DbContextOptions<ReflyDbContext> options) : D
 
     public DbSet<ApprovedCopy> ApprovedCopies => Set<ApprovedCopy>();
 
+    public DbSet<CampaignBriefRecord> CampaignBriefs => Set<CampaignBriefRecord>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReflyDbContext).Assembly, type => !AccountsEntityConfigurations.IsAccountsConfiguration(type));
 

@@ -16,6 +16,8 @@ public static class PersonalizationServiceCollectionExtensions
             .Validate(o => o.DatabaseRetryDelay > TimeSpan.Zero && o.CleanupRetryDelay > TimeSpan.Zero, "Personalization retry delays must be positive");
 
         services.AddSingleton<IValidator<StartRunContext>, StartRunValidator>();
+        services.AddSingleton<IValidator<CampaignBrief>, CampaignBriefValidator>();
+        services.AddSingleton<CampaignBriefStore>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunCancellation>();
         services.AddSingleton<RunScheduler>();

@@ -92,7 +92,17 @@ internal static class AutomationApi
         api.MapPost("/campaigns/{campaignId}/personalization", async Task<IResult> (
                 string campaignId, StartPersonalizationBody? body, PersonalizationRunService service, RunQueryService runs, HttpContext http, CancellationToken ct) =>
             {
-                var request = new StartRunRequest(campaignId, body?.MessageIds ?? [], RunTrigger.Manual, "automation API") { Personalizer = body?.Personalizer };
+                CampaignBrief? brief = null;
+                if (body?.Brief is { } briefBody)
+                {
+                    var (parsed, problems) = briefBody.ToBrief();
+                    if (parsed is null)
+                    {
+                        return InvalidBrief(problems.Select(p => p with { Field = $"brief.{p.Field}" }).ToList());
+                    }
+                    brief = parsed;
+                }
+                var request = new StartRunRequest(campaignId, body?.MessageIds ?? [], RunTrigger.Manual, "automation API") { Personalizer = body?.Personalizer, Brief = brief };
                 var result = await service.StartAsync(request, ct);
                 if (!result.Succeeded)
                 {
@@ -101,9 +111,45 @@ internal static class AutomationApi
                 var view = await runs.GetAsync(result.Run!.Id, ct) ?? runs.ToView(result.Run!);
                 return TypedResults.Accepted($"/api/v1/runs/{view.RunId}", RunDto.From(view));
             })
-            .WithMetadata(new ExpectedBody("""{"messageIds": ["<message id>", ...]}"""))
+            .WithMetadata(new ExpectedBody("""{"messageIds": ["<message id>", ...], "brief": {"goal": "...", "tone": "warm", "avoidWords": [], "allowedFacts": ["LoyaltyTier"], "language": "en"}}"""))
             .WithName("StartPersonalization")
             .WithSummary("Starts personalizing the selected messages; 202 with the run, 400/404/409/422 with the reason.");
+
+        api.MapGet("/campaigns/{campaignId}/brief", async Task<IResult> (string campaignId, CampaignQueryService campaigns, CampaignBriefStore briefs, CancellationToken ct) =>
+            {
+                if (await campaigns.FindAsync(campaignId, ct) is null)
+                {
+                    return CampaignNotFound(campaignId);
+                }
+                var saved = await briefs.FindAsync(campaignId, ct);
+                return TypedResults.Ok(new CampaignBriefDto(campaignId, saved is not null, BriefDto.From(saved ?? CampaignBrief.Default)));
+            })
+            .WithName("GetCampaignBrief")
+            .WithSummary("The campaign's brief (goal, tone, words to avoid, allowed facts, language) that manual, API and tag runs use.");
+
+        api.MapPut("/campaigns/{campaignId}/brief", async Task<IResult> (
+                string campaignId, BriefDto? body, CampaignQueryService campaigns, CampaignBriefStore briefs, FluentValidation.IValidator<CampaignBrief> validator, CancellationToken ct) =>
+            {
+                if (await campaigns.FindAsync(campaignId, ct) is null)
+                {
+                    return CampaignNotFound(campaignId);
+                }
+                var (brief, problems) = (body ?? BriefDto.From(CampaignBrief.Default)).ToBrief();
+                if (brief is null)
+                {
+                    return InvalidBrief(problems);
+                }
+                var validation = await validator.ValidateAsync(brief, ct);
+                if (!validation.IsValid)
+                {
+                    return InvalidBrief(validation.Errors.Select(e => new BriefProblem(CamelCase(e.PropertyName), e.ErrorMessage)).ToList());
+                }
+                var saved = await briefs.SaveAsync(campaignId, brief, "automation API", ct);
+                return TypedResults.Ok(new CampaignBriefDto(campaignId, true, BriefDto.From(saved)));
+            })
+            .WithMetadata(new ExpectedBody("""{"goal": "...", "tone": "warm", "avoidWords": ["cheap"], "allowedFacts": ["LoyaltyTier", "Location"], "language": "en"}"""))
+            .WithName("SaveCampaignBrief")
+            .WithSummary("Saves the campaign's brief; 400 with each field's problem.");
 
         api.MapDelete("/campaigns/{campaignId}/personalization", async Task<IResult> (
                 string campaignId, PersonalizationRunService service, RunQueryService runs, CancellationToken ct) =>
@@ -144,6 +190,7 @@ internal static class AutomationApi
         {
             StartRunErrors.CampaignNotFound => StatusCodes.Status404NotFound,
             StartRunErrors.NoMessageSelected => StatusCodes.Status400BadRequest,
+            StartRunErrors.InvalidBrief => StatusCodes.Status400BadRequest,
             StartRunErrors.RunAlreadyActive => StatusCodes.Status409Conflict,
             _ => StatusCodes.Status422UnprocessableEntity,
         };
@@ -153,9 +200,23 @@ internal static class AutomationApi
             detail: string.Join(" ", errors.Select(e => e.ErrorMessage).Distinct()),
             extensions: new Dictionary<string, object?>
             {
-                ["errors"] = errors.Select(e => new { code = e.ErrorCode, message = e.ErrorMessage }).ToList(),
+                ["errors"] = errors.Select(e => new { code = e.ErrorCode, message = e.ErrorMessage, field = CamelCase(e.PropertyName) }).ToList(),
             });
     }
+
+    private static IResult InvalidBrief(IReadOnlyList<BriefProblem> problems) =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status400BadRequest,
+            title: "Invalid brief",
+            detail: string.Join(" ", problems.Select(p => p.Message).Distinct()),
+            extensions: new Dictionary<string, object?>
+            {
+                ["errors"] = problems.Select(p => new { code = StartRunErrors.InvalidBrief, message = p.Message, field = p.Field }).ToList(),
+            });
+
+    // "Brief.AvoidWords[0]" -> "brief.avoidWords[0]", as the JSON body spells it.
+    private static string CamelCase(string propertyName) =>
+        string.Join('.', propertyName.Split('.').Select(part => part.Length == 0 ? part : string.Concat(char.ToLowerInvariant(part[0]).ToString(), part.AsSpan(1))));
 }
 
 /// <summary>What the body of an endpoint looks like, said in the 400 answer to a body that could not be read.</summary>

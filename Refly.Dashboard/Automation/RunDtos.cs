@@ -73,4 +73,7 @@ public sealed record StartPersonalizationBody(IReadOnlyList<string>? MessageIds)
 {
     /// <summary><c>rule-based</c>, <c>llm</c> or <c>hybrid</c>; omitted for the default plan.</summary>
     public string? Personalizer { get; init; }
+
+    /// <summary>The brief to write with (saved as the campaign's brief); none uses the campaign's saved brief.</summary>
+    public BriefDto? Brief { get; init; }
 }

@@ -84,7 +84,7 @@ public sealed class PersonalizeDialogTests : MudTestContext, IClassFixture<Perso
         return reference;
     }
 
-    private IReadOnlyList<IElement> Checkboxes => _provider.FindAll("[data-testid='message-checkbox'] input[type='checkbox'], input[type='checkbox'][data-testid='message-checkbox']");
+    private IReadOnlyList<IElement> Checkboxes => _provider.FindAll("[data-testid='personalize-dialog'] input[type='checkbox'][data-testid='message-checkbox']");
 
     private Task ApproveAsync() => _provider.InvokeAsync(() => _provider.Find("[data-testid='approve-samples'] input[type='checkbox']").Change(true));
 

@@ -253,10 +253,35 @@ namespace Refly.Core.Persistence.Migrations
                     b.ToTable("GenerationCache", (string)null);
                 });
 
+            modelBuilder.Entity("Refly.Core.Personalization.CampaignBriefRecord", b =>
+                {
+                    b.Property<string>("CampaignId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Brief")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UpdatedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("CampaignId");
+
+                    b.ToTable("CampaignBriefs", (string)null);
+                });
+
             modelBuilder.Entity("Refly.Core.Personalization.PersonalizationRun", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Brief")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("CampaignId")

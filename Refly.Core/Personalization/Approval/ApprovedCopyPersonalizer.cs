@@ -68,7 +68,7 @@ public sealed class ApprovedCopyPersonalizer : IPersonalizer
     private PersonalizedContent? Approved(PersonalizationRequest request)
     {
         if (_copies.Count == 0
-            || !_copies.TryGetValue((request.MessageId, ContactFacts.From(request.Profile).Hash), out var copy)
+            || !_copies.TryGetValue((request.MessageId, ContactFacts.From(request.Profile, request.Brief).Hash), out var copy)
             || (copy.OriginalHash.Length > 0 && copy.OriginalHash != ApprovedCopyStore.OriginalHashOf(request.Original)))
         {
             return null;

@@ -204,7 +204,7 @@ public sealed class AudienceReader(
 
                     var page = await klaviyo.GetGroupProfilesPageAsync(group, cursor, window, stop.Token);
                     var fresh = await claims.ClaimAsync(page.Items, stop.Token);
-                    var work = await PersonalizeAsync(personalizer, fresh, run.Originals, campaignName, stop.Token);
+                    var work = await PersonalizeAsync(personalizer, fresh, run.Originals, campaignName, run.Brief ?? CampaignBrief.Default, stop.Token);
                     cursor = page.NextCursor;
                     await pages.WriteAsync(work with { SourceIndex = index, CursorAfter = cursor }, stop.Token);
                 }
@@ -308,14 +308,20 @@ public sealed class AudienceReader(
     private sealed record ContactRow(string Id, string? Email);
 
     private static async Task<PersonalizedPage> PersonalizeAsync(
-        IPersonalizer personalizer, List<KlaviyoProfile> profiles, List<MessageSnapshot> messages, string campaignName, CancellationToken cancellationToken)
+        IPersonalizer personalizer, List<KlaviyoProfile> profiles, List<MessageSnapshot> messages, string campaignName, CampaignBrief brief,
+        CancellationToken cancellationToken)
     {
+        var briefHash = brief.Hash();
         var requests = new List<PersonalizationRequest>(profiles.Count * messages.Count);
         foreach (var profile in profiles)
         {
             foreach (var message in messages)
             {
-                requests.Add(new PersonalizationRequest(profile, message.MessageId, campaignName, new MessageContent(message.Subject, message.PreviewText)));
+                requests.Add(new PersonalizationRequest(profile, message.MessageId, campaignName, new MessageContent(message.Subject, message.PreviewText))
+                {
+                    Brief = brief,
+                    BriefHash = briefHash,
+                });
             }
         }
         var results = await personalizer.PersonalizeBatchAsync(requests, cancellationToken);

@@ -26,6 +26,9 @@ public enum ContentViolations
 
     /// <summary>A field contains a number or percentage that the original content and the allowed facts do not (an invented discount, price or date).</summary>
     InventedNumber = 32,
+
+    /// <summary>A field contains one of the brief's words to avoid (see <see cref="ContentGuardrails.FindBannedWord"/>).</summary>
+    BannedWord = 64,
 }
 
 /// <summary>
@@ -39,7 +42,7 @@ public enum ContentViolations
 /// braces as <c>&amp;#123;</c>/<c>&amp;#125;</c>, which render as "{" and "}" and cannot form a tag.
 /// </para>
 /// </summary>
-public static class ContentGuardrails
+public static partial class ContentGuardrails
 {
     /// <summary>Longest personalized subject, in UTF-16 characters.</summary>
     public const int MaxSubjectLength = 150;

@@ -38,17 +38,25 @@ public sealed record ContactFacts(
     string City,
     string Country)
 {
-    /// <summary>The facts of <paramref name="profile"/> (only the allowed ones).</summary>
-    public static ContactFacts From(KlaviyoProfile profile)
+    /// <summary>The facts of <paramref name="profile"/> (every fact: the default brief allows them all).</summary>
+    public static ContactFacts From(KlaviyoProfile profile) => From(profile, CampaignBrief.Default);
+
+    /// <summary>
+    /// The facts of <paramref name="profile"/> that <paramref name="brief"/> allows; a fact it does not allow is empty (and
+    /// so never reaches a prompt, and contacts that differ only in it share a group).
+    /// </summary>
+    public static ContactFacts From(KlaviyoProfile profile, CampaignBrief brief)
     {
         ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(brief);
+        var location = brief.Allows(BriefFact.Location);
         return new ContactFacts(
-            Property(profile, RuleBasedPersonalizer.LoyaltyTierProperty),
-            Property(profile, RuleBasedPersonalizer.FavoriteCategoryProperty),
-            Property(profile, RuleBasedPersonalizer.LastProductViewedProperty),
-            BandOf(Property(profile, RuleBasedPersonalizer.DaysSinceLastOrderProperty)),
-            ContentGuardrails.SanitizeProfileValue(profile.City),
-            ContentGuardrails.SanitizeProfileValue(profile.Country));
+            brief.Allows(BriefFact.LoyaltyTier) ? Property(profile, RuleBasedPersonalizer.LoyaltyTierProperty) : string.Empty,
+            brief.Allows(BriefFact.FavoriteCategory) ? Property(profile, RuleBasedPersonalizer.FavoriteCategoryProperty) : string.Empty,
+            brief.Allows(BriefFact.LastProductViewed) ? Property(profile, RuleBasedPersonalizer.LastProductViewedProperty) : string.Empty,
+            brief.Allows(BriefFact.OrderRecency) ? BandOf(Property(profile, RuleBasedPersonalizer.DaysSinceLastOrderProperty)) : OrderRecency.Unknown,
+            location ? ContentGuardrails.SanitizeProfileValue(profile.City) : string.Empty,
+            location ? ContentGuardrails.SanitizeProfileValue(profile.Country) : string.Empty);
     }
 
     /// <summary>The band of a <c>days_since_last_order</c> value; <see cref="OrderRecency.Unknown"/> when it is no number of days.</summary>

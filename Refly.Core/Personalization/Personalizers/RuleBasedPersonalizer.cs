@@ -72,22 +72,34 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
         return ValueTask.FromResult(Personalize(request));
     }
 
-    /// <summary>The synchronous core of <see cref="PersonalizeAsync"/>: pure and thread-safe.</summary>
+    /// <summary>
+    /// The synchronous core of <see cref="PersonalizeAsync"/>: pure and thread-safe. It follows the request's brief: only
+    /// the facts it allows, phrasings that fit the campaign's kind (<see cref="CampaignKinds"/>: no win-back line on an
+    /// early-access email), its tone (<see cref="ToneStyles"/>), never a word to avoid in what Refly adds, never a second
+    /// separating colon ("Early access: 30% off" gets no "Gold members: " before it) or a repeated phrase in a subject; a brief in another language than English keeps the original content.
+    /// </summary>
     public PersonalizedContent Personalize(PersonalizationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var c = Facts.From(request);
+        var brief = request.Brief ?? CampaignBrief.Default;
+        if (CampaignBriefValidator.PrimaryLanguage(brief) != "en")
+        {
+            // The phrasings are English: a German email keeps its German original rather than get English copy.
+            return PersonalizedContent.Fallback($"language {brief.Language}: the rule-based copy is English only");
+        }
+
+        var c = Facts.From(request, brief);
         var hash = StableHash.Fnv1a64(
             request.Variant == 0 ? request.Profile.Id : string.Create(CultureInfo.InvariantCulture, $"{request.Profile.Id}~{request.Variant}"), request.MessageId);
-        var phrases = Phrasebook.For(c.Segment);
+        var phrases = Phrasebook.For(c.Segment, c.Kind);
 
         string? subject = null;
         if (c.Subject.Length > 0 && !ContentGuardrails.ContainsTemplateSyntax(request.Original.Subject))
         {
-            subject = Pick(phrases.Subjects, in c, hash, ContentGuardrails.MaxSubjectLength);
+            subject = Pick(phrases.Subjects, in c, hash, ContentGuardrails.MaxSubjectLength, Part.Subject);
         }
 
-        var hook = Pick(phrases.Previews, in c, hash >> 21, ContentGuardrails.MaxPreviewTextLength);
+        var hook = Pick(phrases.Previews, in c, hash >> 21, ContentGuardrails.MaxPreviewTextLength, Part.Preview);
         string? preview = hook;
         if (hook is not null && c.Preview.Length > 0 && !ContentGuardrails.ContainsTemplateSyntax(request.Original.PreviewText)
             && hook.Length + 1 + c.Preview.Length <= ContentGuardrails.MaxPreviewTextLength)
@@ -95,10 +107,9 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
             preview = string.Concat(hook, " ", c.Preview);
         }
 
-        var greetings = c.HasName ? Phrasebook.NamedGreetings : Phrasebook.AnonymousGreetings;
-        var greeting = greetings[(int)((hash >> 13) % (ulong)greetings.Length)](in c);
-        var body = Pick(phrases.Intros, in c, hash >> 42, ContentGuardrails.MaxIntroLength);
-        var intro = body is null ? null : string.Concat(greeting, " ", body);
+        var greeting = PickGreeting(in c, hash >> 13);
+        var body = Pick(phrases.Intros, in c, hash >> 42, ContentGuardrails.MaxIntroLength, Part.Intro);
+        var intro = body is null || greeting is null ? null : string.Concat(greeting, " ", body);
 
         return new PersonalizedContent(
             NullIfEmpty(ContentGuardrails.ToSafeText(subject, ContentGuardrails.MaxSubjectLength)),
@@ -142,20 +153,106 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
-    // Starts at the hashed phrasing and walks on until one applies and fits.
-    private static string? Pick(Phrase[] phrases, in Facts c, ulong hash, int maxLength)
+    private enum Part
+    {
+        Subject,
+        Preview,
+        Intro,
+    }
+
+    // Starts at the hashed phrasing and walks on until one applies, fits and follows the brief.
+    private static string? Pick(Phrase[] phrases, in Facts c, ulong hash, int maxLength, Part part)
     {
         var start = (int)(hash % (ulong)phrases.Length);
         for (var k = 0; k < phrases.Length; k++)
         {
             var text = phrases[(start + k) % phrases.Length](in c);
-            if (text is not null && text.Length <= maxLength)
+            if (text is null)
+            {
+                continue;
+            }
+
+            if (c.Style == ToneStyle.Formal && part != Part.Subject)
+            {
+                text = text.Replace('!', '.');
+            }
+
+            if (text.Length <= maxLength && Follows(text, in c, part))
             {
                 return text;
             }
         }
 
         return null;
+    }
+
+    private static string? PickGreeting(in Facts c, ulong hash)
+    {
+        var greetings = Phrasebook.Greetings(c.Style, c.HasName);
+        var start = (int)(hash % (ulong)greetings.Length);
+        for (var k = 0; k < greetings.Length; k++)
+        {
+            var text = greetings[(start + k) % greetings.Length](in c);
+            if (text is not null && ContentGuardrails.FindBannedWord(text, c.Avoid) is null)
+            {
+                return text;
+            }
+        }
+
+        return null;
+    }
+
+    // What Refly adds never holds a word to avoid; a subject gets no second colon, no phrase the original already says
+    // ("Early access: 30% off — Gold early access") and, in a formal tone, no exclamation mark. The marketer's own words are
+    // theirs: a subject is checked on what the phrasing adds to it.
+    private static bool Follows(string text, in Facts c, Part part)
+    {
+        if (part != Part.Subject)
+        {
+            return ContentGuardrails.FindBannedWord(text, c.Avoid) is null;
+        }
+
+        var at = text.IndexOf(c.Subject, StringComparison.Ordinal);
+        var added = at < 0 ? text : string.Concat(text.AsSpan(0, at), " \u2022 ", text.AsSpan(at + c.Subject.Length));
+        return ContentGuardrails.FindBannedWord(added, c.Avoid) is null
+            && SeparatorColons(text) <= Math.Max(1, SeparatorColons(c.Subject))
+            && !(c.Style == ToneStyle.Formal && added.Contains('!', StringComparison.Ordinal))
+            && !SharesPhrase(added, c.Subject);
+    }
+
+    // Colons that separate ("Early access: 30% off"), not those of a link or a time ("https://", "10:00").
+    private static int SeparatorColons(string text)
+    {
+        var count = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] == ':' && (i + 1 == text.Length || char.IsWhiteSpace(text[i + 1])))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private static bool SharesPhrase(string added, string subject)
+    {
+        var said = new HashSet<string>(Bigrams(subject), StringComparer.OrdinalIgnoreCase);
+        return said.Count > 0 && Bigrams(added).Any(said.Contains);
+
+        static IEnumerable<string> Bigrams(string text)
+        {
+            string? previous = null;
+            foreach (var word in text.Split((char[])[' ', ',', '.', ':', ';', '!', '?', '(', ')', '\u2014', '\u2022', '-'], StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (previous is not null)
+                {
+                    yield return string.Concat(previous, " ", word);
+                }
+
+                previous = word;
+            }
+        }
     }
 
     private static string Property(KlaviyoProfile profile, string name) =>
@@ -259,27 +356,40 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
         public required int? Days { get; init; }
         public required string Subject { get; init; }
         public required string Preview { get; init; }
+        public required CampaignKind Kind { get; init; }
+        public required ToneStyle Style { get; init; }
+        public required IReadOnlyList<string> Avoid { get; init; }
 
         public bool HasName => FirstName.Length > 0;
         public bool HasPlace => Place.Length > 0;
         public bool HasCategory => Category.Length > 0;
 
-        public static Facts From(PersonalizationRequest request)
+        // A fact the brief does not allow is read as unknown: no phrasing can use it.
+        public static Facts From(PersonalizationRequest request, CampaignBrief brief)
         {
             var profile = request.Profile;
 
-            var city = NiceCase(ContentGuardrails.SanitizeProfileValue(profile.City));
+            var city = brief.Allows(BriefFact.Location) ? NiceCase(ContentGuardrails.SanitizeProfileValue(profile.City)) : string.Empty;
             // A country code ("DE") does not read as a place in a sentence; a country name does.
-            var country = ContentGuardrails.SanitizeProfileValue(profile.Country);
+            var country = brief.Allows(BriefFact.Location) ? ContentGuardrails.SanitizeProfileValue(profile.Country) : string.Empty;
             var place = city.Length > 0 ? city : country.Length > 3 ? NiceCase(country) : string.Empty;
-            var tier = Property(profile, LoyaltyTierProperty);
-            var days = ParseDays(Property(profile, DaysSinceLastOrderProperty));
-            var product = Property(profile, LastProductViewedProperty);
-            var category = NiceCase(Property(profile, FavoriteCategoryProperty), lowerIfCapitalizedWord: true);
+            var tier = brief.Allows(BriefFact.LoyaltyTier) ? Property(profile, LoyaltyTierProperty) : string.Empty;
+            var days = brief.Allows(BriefFact.OrderRecency) ? ParseDays(Property(profile, DaysSinceLastOrderProperty)) : null;
+            var product = brief.Allows(BriefFact.LastProductViewed) ? Property(profile, LastProductViewedProperty) : string.Empty;
+            var category = brief.Allows(BriefFact.FavoriteCategory)
+                ? NiceCase(Property(profile, FavoriteCategoryProperty), lowerIfCapitalizedWord: true)
+                : string.Empty;
+            var kind = CampaignKinds.Classify(brief.Goal, request.CampaignName, request.Original.Subject);
+            // Win-back lines ("It's been 252 days since your last order") do not belong on an early-access email.
+            var lapsedFits = kind != CampaignKind.EarlyAccess;
+            var segmentDays = !lapsedFits && days >= LapsedAfterDays ? null : days;
 
             return new Facts
             {
-                Segment = Classify(IsVipTier(tier), days, product.Length > 0, category.Length > 0, place.Length > 0),
+                Segment = Classify(IsVipTier(tier), segmentDays, product.Length > 0, category.Length > 0, place.Length > 0),
+                Kind = kind,
+                Style = ToneStyles.Of(brief.Tone),
+                Avoid = brief.Avoid,
                 FirstName = GreetingName(profile),
                 Place = place,
                 Category = category,
@@ -297,7 +407,7 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
     /// <summary>The phrasings, per segment. A phrasing returns null when it needs a fact the contact lacks.</summary>
     private static class Phrasebook
     {
-        public static readonly Phrase[] NamedGreetings =
+        private static readonly Phrase[] _namedGreetings =
         [
             static (in Facts c) => $"Hi {c.FirstName},",
             static (in Facts c) => $"Hello {c.FirstName},",
@@ -305,12 +415,47 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
             static (in Facts c) => $"Hey {c.FirstName},",
         ];
 
-        public static readonly Phrase[] AnonymousGreetings =
+        private static readonly Phrase[] _anonymousGreetings =
         [
             static (in Facts c) => "Hi there,",
             static (in Facts c) => "Hello,",
             static (in Facts c) => "Hello there,",
         ];
+
+        private static readonly Phrase[] _formalNamedGreetings =
+        [
+            static (in Facts c) => $"Dear {c.FirstName},",
+            static (in Facts c) => $"Hello {c.FirstName},",
+        ];
+
+        private static readonly Phrase[] _formalAnonymousGreetings =
+        [
+            static (in Facts c) => "Hello,",
+            static (in Facts c) => "Dear customer,",
+        ];
+
+        private static readonly Phrase[] _playfulNamedGreetings =
+        [
+            static (in Facts c) => $"Hey {c.FirstName},",
+            static (in Facts c) => $"Hi {c.FirstName},",
+            static (in Facts c) => $"Hey there {c.FirstName},",
+        ];
+
+        private static readonly Phrase[] _playfulAnonymousGreetings =
+        [
+            static (in Facts c) => "Hey there,",
+            static (in Facts c) => "Hi there,",
+        ];
+
+        public static Phrase[] Greetings(ToneStyle style, bool named) => (style, named) switch
+        {
+            (ToneStyle.Formal, true) => _formalNamedGreetings,
+            (ToneStyle.Formal, false) => _formalAnonymousGreetings,
+            (ToneStyle.Playful, true) => _playfulNamedGreetings,
+            (ToneStyle.Playful, false) => _playfulAnonymousGreetings,
+            (_, true) => _namedGreetings,
+            _ => _anonymousGreetings,
+        };
 
         private static readonly Phrases _vip = new(
             [
@@ -319,6 +464,7 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
                 static (in Facts c) => $"{c.Subject} — {c.Tier} early access",
                 static (in Facts c) => c.HasName ? $"{c.FirstName}, first look for {c.Tier} members: {c.Subject}" : $"First look for {c.Tier} members: {c.Subject}",
                 static (in Facts c) => c.HasPlace ? $"{c.Subject} (reserved for {c.Tier} members in {c.Place})" : null,
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, {c.Subject} — reserved for {c.Tier} members" : $"{c.Subject} — reserved for {c.Tier} members",
             ],
             [
                 static (in Facts c) => $"As a {c.Tier} member, you see it before everyone else.",
@@ -333,6 +479,27 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
                     : $"your {c.Tier} status gets you in early. Here's what we've been saving for you.",
             ]);
 
+        // VIP lines for a campaign that is no early access: thanks, no claim of a first look.
+        private static readonly Phrases _vipGeneral = new(
+            [
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, for our {c.Tier} members: {c.Subject}" : $"For our {c.Tier} members: {c.Subject}",
+                static (in Facts c) => $"{c.Subject} — with thanks to our {c.Tier} members",
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, {c.Subject} — with our {c.Tier} thanks" : null,
+                static (in Facts c) => c.HasPlace ? $"{c.Subject} (for our {c.Tier} members in {c.Place})" : null,
+            ],
+            [
+                static (in Facts c) => $"Thank you for being one of our {c.Tier} members.",
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, your {c.Tier} perks apply as always." : $"Your {c.Tier} perks apply as always.",
+                static (in Facts c) => $"A little something for our {c.Tier} members.",
+            ],
+            [
+                static (in Facts c) => $"thank you for being a {c.Tier} member. Everything below was picked with you in mind, and your perks apply as always.",
+                static (in Facts c) => $"as one of our {c.Tier} members, you're among the first we think of. Here's what's new.",
+                static (in Facts c) => c.HasPlace
+                    ? $"here's what's new for our {c.Tier} members in {c.Place}, picked with you in mind."
+                    : $"here's what's new for our {c.Tier} members, picked with you in mind.",
+            ]);
+
         private static readonly Phrases _lapsed = new(
             [
                 static (in Facts c) => c.HasName ? $"{c.FirstName}, we've missed you: {c.Subject}" : $"We've missed you: {c.Subject}",
@@ -340,6 +507,7 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
                 static (in Facts c) => $"{c.Subject} — worth coming back for",
                 static (in Facts c) => c.HasCategory ? $"New {c.Category} since your last visit: {c.Subject}" : null,
                 static (in Facts c) => c.HasName ? $"Welcome back, {c.FirstName}: {c.Subject}" : null,
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, {c.Subject} — we've missed you" : $"{c.Subject} — we've missed you",
             ],
             [
                 static (in Facts c) => c.Days >= 365 ? "It's been over a year: here's what's new." : $"It's been {c.Days} days since your last order: here's what's new.",
@@ -377,6 +545,7 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
                 static (in Facts c) => c.HasName ? $"{c.FirstName}, the {c.Product} is still here: {c.Subject}" : $"The {c.Product} is still here: {c.Subject}",
                 static (in Facts c) => $"{c.Subject} + another look at the {c.Product}",
                 static (in Facts c) => $"Because you viewed the {c.Product}: {c.Subject}",
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, {c.Subject} — and the {c.Product} is still here" : $"{c.Subject} — and the {c.Product} is still here",
             ],
             [
                 static (in Facts c) => $"The {c.Product} you looked at is waiting for you.",
@@ -395,6 +564,7 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
                 static (in Facts c) => $"{c.Subject} — with fresh {c.Category} for you",
                 static (in Facts c) => c.HasPlace ? $"For {c.Category} fans in {c.Place}: {c.Subject}" : $"For {c.Category} fans: {c.Subject}",
                 static (in Facts c) => $"Your {c.Category} edit: {c.Subject}",
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, {c.Subject} — with new {c.Category} picks" : null,
             ],
             [
                 static (in Facts c) => $"Handpicked {c.Category} inside.",
@@ -414,6 +584,7 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
                 static (in Facts c) => $"{c.Subject} — for you in {c.Place}",
                 static (in Facts c) => c.HasName ? $"{c.FirstName} in {c.Place}: {c.Subject}" : $"From us to {c.Place}: {c.Subject}",
                 static (in Facts c) => $"{c.Place}, this one's for you: {c.Subject}",
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, {c.Subject} — picked for {c.Place}" : $"{c.Subject} — picked for {c.Place}",
             ],
             [
                 static (in Facts c) => $"Picked for {c.Place}.",
@@ -431,6 +602,7 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
                 static (in Facts c) => $"{c.Subject} — picked for you",
                 static (in Facts c) => c.HasName ? $"{c.FirstName}, don't miss this: {c.Subject}" : $"Don't miss this: {c.Subject}",
                 static (in Facts c) => $"Just for you: {c.Subject}",
+                static (in Facts c) => c.HasName ? $"{c.FirstName}, {c.Subject} — just for you" : null,
             ],
             [
                 static (in Facts c) => c.HasName ? $"Picked for you, {c.FirstName}." : "Picked for you.",
@@ -443,9 +615,9 @@ public sealed class RuleBasedPersonalizer : IPersonalizer
                 static (in Facts c) => "thanks for being part of our community. Here's what we've been working on.",
             ]);
 
-        public static Phrases For(ContactSegment segment) => segment switch
+        public static Phrases For(ContactSegment segment, CampaignKind kind) => segment switch
         {
-            ContactSegment.Vip => _vip,
+            ContactSegment.Vip => kind == CampaignKind.EarlyAccess ? _vip : _vipGeneral,
             ContactSegment.Lapsed => _lapsed,
             ContactSegment.RecentBuyer => _recent,
             ContactSegment.Browser => _browser,

@@ -81,5 +81,5 @@ public sealed class HybridPersonalizer(LlmPersonalizer llm, RuleBasedPersonalize
 
     // The LLM personalizer's own grouping, per message and brief: contacts with equal facts share one generation.
     private static string GroupKey(PersonalizationRequest request) =>
-        string.Join('\u001F', request.MessageId, request.BriefHash ?? string.Empty, ContactFacts.From(request.Profile).Hash);
+        string.Join('\u001F', request.MessageId, request.BriefHash ?? string.Empty, ContactFacts.From(request.Profile, request.Brief).Hash);
 }

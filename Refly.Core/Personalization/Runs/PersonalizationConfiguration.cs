@@ -20,6 +20,7 @@ internal sealed class PersonalizationRunConfiguration : IEntityTypeConfiguration
         builder.Ignore(r => r.Coverage);
         // JSON columns: written whole with each checkpoint, never queried into.
         builder.Property(r => r.Checkpoint).HasConversion(JsonColumn<RunCheckpoint>.Converter, JsonColumn<RunCheckpoint>.Comparer);
+        builder.Property(r => r.Brief).HasConversion(CampaignBriefJson.NullableConverter, CampaignBriefJson.NullableComparer);
         builder.Property(r => r.Originals).HasConversion(JsonColumn<List<MessageSnapshot>>.Converter, JsonColumn<List<MessageSnapshot>>.Comparer);
     }
 }

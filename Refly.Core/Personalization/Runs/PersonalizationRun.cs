@@ -63,6 +63,12 @@ public sealed class PersonalizationRun
     /// <summary>Original content of the selected messages, taken before anything was switched; restores use only this.</summary>
     public List<MessageSnapshot> Originals { get; set; } = [];
 
+    /// <summary>
+    /// The brief the run writes with, fixed at its start (the one it was started with, else the campaign's saved one), so
+    /// a resumed run writes as it began even when the saved brief changed meanwhile; null for the default brief.
+    /// </summary>
+    public CampaignBrief? Brief { get; set; }
+
     /// <summary>True once the messages point at the personalized content (so clean-up knows to restore).</summary>
     public bool ContentSwitched { get; set; }
 

@@ -28,6 +28,7 @@ public sealed class PersonalizationRunService(
     RunPersonalizerFactory personalizers,
     RunPersonalizationStatsStore personalizationStats,
     ApprovedCopyStore approvedCopy,
+    CampaignBriefStore briefs,
     TimeProvider time,
     ILogger<PersonalizationRunService> logger)
 {
@@ -62,6 +63,11 @@ public sealed class PersonalizationRunService(
                     $"The '{personalizer}' personalizer needs a model: set the LLM endpoint and model in Settings, or use 'rule-based'.");
             }
 
+            // The brief is fixed on the run: a resume writes with the brief the run began with.
+            var brief = request.Brief is { } given
+                ? await briefs.SaveAsync(campaign!.KlaviyoId, given, request.StartedBy, cancellationToken)
+                : await briefs.FindAsync(campaign!.KlaviyoId, cancellationToken);
+
             run = new PersonalizationRun
             {
                 Id = Guid.NewGuid(),
@@ -74,6 +80,7 @@ public sealed class PersonalizationRunService(
                 CreatedAt = time.GetUtcNow(),
                 // A Draft's planned datetime is no deadline: the run neither stops at it nor warns against it.
                 SendTime = SendTimeCheck.DeadlineOf(campaign.Status, campaign.SendTime),
+                Brief = brief is null || brief.IsEmpty ? null : brief,
             };
             // Before the run exists: a crash in between leaves copy nobody reads, never a run without the approved copy.
             await approvedCopy.CopyToRunAsync(campaign.KlaviyoId, run.Id, cancellationToken);

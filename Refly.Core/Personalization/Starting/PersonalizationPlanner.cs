@@ -48,6 +48,9 @@ public sealed record PersonalizationPlan(
 
     /// <summary>The estimate per personalizer and the plan offered first (see <see cref="PlanChoicesService"/>); null without an audience estimate.</summary>
     public PlanChoices? Choices { get; init; }
+
+    /// <summary>The campaign's saved brief (the samples are written with it); <see cref="CampaignBrief.Default"/> when none was saved.</summary>
+    public CampaignBrief Brief { get; init; } = CampaignBrief.Default;
 }
 
 /// <summary>Estimates a run before it starts (audience size, duration against the send time) and previews sample contacts.</summary>
@@ -60,6 +63,7 @@ public sealed class PersonalizationPlanner(
     TimeProvider time,
     ExpectedThroughput throughput,
     ILogger<PersonalizationPlanner> logger,
+    CampaignBriefStore briefs,
     PlanChoicesService? choices = null)
 {
     /// <summary>At least this many of the largest fact groups are shown as samples (fewer only when the page has fewer).</summary>
@@ -69,6 +73,7 @@ public sealed class PersonalizationPlanner(
     {
         var check = sendTimeCheck.Check(campaign.Status, campaign.SendTime);
         var originals = await OriginalContentAsync(campaign, cancellationToken);
+        var brief = await briefs.GetAsync(campaign.KlaviyoId, cancellationToken);
         long? recipients = null;
         var samples = new List<SamplePreview>();
         var sampled = new List<KlaviyoProfile>();
@@ -77,7 +82,7 @@ public sealed class PersonalizationPlanner(
         try
         {
             recipients = await EstimateRecipientsAsync(campaign.KlaviyoId, campaign.IncludedAudienceIds, cancellationToken);
-            samples = await SamplesAsync(campaign, originals, sampled, cancellationToken);
+            samples = await SamplesAsync(campaign, originals, sampled, brief, cancellationToken);
         }
         catch (KlaviyoException ex)
         {
@@ -117,6 +122,7 @@ public sealed class PersonalizationPlanner(
             Choices = plan,
             Originals = originals,
             EstimateFailure = failure,
+            Brief = brief,
         };
     }
 
@@ -167,7 +173,7 @@ public sealed class PersonalizationPlanner(
     }
 
     private async Task<List<SamplePreview>> SamplesAsync(
-        Campaign campaign, IReadOnlyDictionary<string, MessageContent> originals, List<KlaviyoProfile> sampled, CancellationToken cancellationToken)
+        Campaign campaign, IReadOnlyDictionary<string, MessageContent> originals, List<KlaviyoProfile> sampled, CampaignBrief brief, CancellationToken cancellationToken)
     {
         var samples = new List<SamplePreview>();
         var firstGroup = campaign.IncludedAudienceIds.FirstOrDefault();
@@ -184,9 +190,11 @@ public sealed class PersonalizationPlanner(
         // The page is also the sample the fact-group estimate goes by.
         sampled.AddRange(page.Items);
         var personalizer = personalizers.Current;
+        // The samples show what the run will write: with the campaign's saved brief, as a start without a brief uses it.
+        var briefHash = brief.Hash();
         // The largest fact groups first: their copy reaches the most contacts, so they are the ones worth approving.
         var largest = page.Items
-            .Select((profile, index) => (Profile: profile, Index: index, Facts: ContactFacts.From(profile)))
+            .Select((profile, index) => (Profile: profile, Index: index, Facts: ContactFacts.From(profile, brief)))
             .GroupBy(p => p.Facts.Hash, StringComparer.Ordinal)
             .OrderByDescending(g => g.Count()).ThenBy(g => g.First().Index)
             .Take(SampleGroups)
@@ -197,7 +205,7 @@ public sealed class PersonalizationPlanner(
             foreach (var message in campaign.Messages)
             {
                 var original = originals[message.KlaviyoId];
-                var content = await personalizer.PersonalizeAsync(new PersonalizationRequest(profile, message.KlaviyoId, campaign.Name, original), cancellationToken);
+                var content = await personalizer.PersonalizeAsync(new PersonalizationRequest(profile, message.KlaviyoId, campaign.Name, original) { Brief = brief, BriefHash = briefHash }, cancellationToken);
                 samples.Add(new SamplePreview(SampleLabel(profile), message.KlaviyoId, original.Subject, content)
                 {
                     Profile = profile,

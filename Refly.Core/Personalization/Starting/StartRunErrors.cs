@@ -11,4 +11,5 @@ public static class StartRunErrors
     public const string SendTime = "SendTime";
     public const string UnknownPersonalizer = "UnknownPersonalizer";
     public const string NoModel = "NoModel";
+    public const string InvalidBrief = CampaignBriefValidator.ErrorCode;
 }

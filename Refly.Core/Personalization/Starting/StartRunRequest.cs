@@ -12,4 +12,10 @@ public sealed record StartRunRequest(string CampaignId, IReadOnlyList<string> Me
     /// (<see cref="RunPersonalizerFactory.DefaultFor"/>).
     /// </summary>
     public string? Personalizer { get; init; }
+
+    /// <summary>
+    /// The brief to write with; it is saved as the campaign's brief when the run starts. Null uses the campaign's saved
+    /// brief, else <see cref="CampaignBrief.Default"/>.
+    /// </summary>
+    public CampaignBrief? Brief { get; init; }
 }

@@ -48,6 +48,11 @@ public sealed class StartRunValidator : AbstractValidator<StartRunContext>
                 .WithErrorCode(StartRunErrors.RunAlreadyActive)
                 .WithMessage(c => $"A personalization run is already {PersonalizationEligibility.StateText(c.ActiveRun!.State)} for this campaign.");
 
+            RuleFor(c => c.Request.Brief!)
+                .SetValidator(new CampaignBriefValidator())
+                .When(c => c.Request.Brief is not null)
+                .OverridePropertyName("Brief");
+
             RuleFor(c => c.SendTime)
                 .Must(s => s.IsAllowed)
                 .WithErrorCode(StartRunErrors.SendTime)

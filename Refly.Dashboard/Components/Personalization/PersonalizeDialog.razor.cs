@@ -16,6 +16,8 @@ public sealed partial class PersonalizeDialog : IDisposable
     private string? _personalizer;
     private SampleApprovalDraft? _approval;
     private bool _starting;
+    private CampaignBrief? _brief;
+    private IReadOnlyList<FluentValidation.Results.ValidationFailure> _briefErrors = [];
 
     [CascadingParameter]
     private IMudDialogInstance MudDialog { get; set; } = default!;
@@ -97,14 +99,22 @@ public sealed partial class PersonalizeDialog : IDisposable
             // What the marketer approved is what the groups get, in this run and in the tag flow's next ones.
             await ApprovedCopy.SaveAsync(Campaign.KlaviyoId, _plan.Originals, _approval.CopiesFor(ordered), StartedBy, _closed.Token);
         }
-        var result = await Runs.StartAsync(new StartRunRequest(Campaign.KlaviyoId, ordered, RunTrigger.Manual, StartedBy ?? "a marketer") { Personalizer = _personalizer }, _closed.Token);
+        // The brief as shown (the saved one unless edited) is saved with the start.
+        var result = await Runs.StartAsync(
+            new StartRunRequest(Campaign.KlaviyoId, ordered, RunTrigger.Manual, StartedBy ?? "a marketer") { Personalizer = _personalizer, Brief = _brief ?? _plan?.Brief },
+            _closed.Token);
         _starting = false;
         if (result.Succeeded)
         {
             MudDialog.Close(DialogResult.Ok(result.Run!.Id));
             return;
         }
-        _errors = result.Errors.Select(e => e.ErrorMessage).Distinct().ToList();
+        _briefErrors = result.Errors.Where(e => e.ErrorCode == StartRunErrors.InvalidBrief).ToList();
+        _errors = result.Errors.Where(e => e.ErrorCode != StartRunErrors.InvalidBrief).Select(e => e.ErrorMessage).Distinct().ToList();
+        if (_briefErrors.Count > 0 && _errors.Count == 0)
+        {
+            _errors = ["Check the brief: see the fields marked in red."];
+        }
     }
 
     private void Cancel() => MudDialog.Cancel();

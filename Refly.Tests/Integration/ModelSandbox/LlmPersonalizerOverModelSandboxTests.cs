@@ -77,6 +77,28 @@ public sealed class LlmPersonalizerOverModelSandboxTests
     }
 
     [Fact]
+    public async Task Brief_ReachesThePromptOverHttp_WithOnlyItsFactsAndNoPersonalData()
+    {
+        await using var server = await ModelSandboxServer.StartAsync(new ModelSandboxOptions { TimeScale = 100 });
+        var personalizer = Personalizer(server);
+        var brief = new CampaignBrief("Early access for Gold members", "warm", ["cheap"], [BriefFact.LoyaltyTier], "en");
+        var request = _request with { Brief = brief, BriefHash = brief.Hash() };
+
+        var result = await personalizer.PersonalizeAsync(request, CancellationToken.None);
+
+        Assert.Equal(ContentSource.Model, result.Source);
+        var prompt = Assert.Single(server.Requests).Prompt;
+        Assert.Contains("Early access for Gold members", prompt, StringComparison.Ordinal);
+        Assert.Contains("\"tone\":\"warm\"", prompt, StringComparison.Ordinal);
+        Assert.Contains("\"avoid_words\":[\"cheap\"]", prompt, StringComparison.Ordinal);
+        Assert.Contains("\"language\":\"en\"", prompt, StringComparison.Ordinal);
+        foreach (var secret in (string[])["anna@example.com", "Anna", "\"p1\"", "Berlin", "shoes"])
+        {
+            Assert.DoesNotContain(secret, prompt, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task BatchedCall_ReturnsOneItemPerGroup()
     {
         await using var server = await ModelSandboxServer.StartAsync(new ModelSandboxOptions { TimeScale = 100 });
