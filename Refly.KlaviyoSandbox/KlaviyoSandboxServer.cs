@@ -62,6 +62,8 @@ public sealed class KlaviyoSandboxServer : IAsyncDisposable
         app.MapSendJobEndpoints(store);
         app.MapTagEndpoints(store);
         app.MapTemplateEndpoints(store);
+        app.MapTemplateRenderEndpoints(store);
+        app.MapProfileEndpoints(store);
         app.MapGroupEndpoints(store);
         app.MapImportJobEndpoints(store);
         // Operations of the spec that the sandbox does not serve answer like Klaviyo's missing routes, never silently.

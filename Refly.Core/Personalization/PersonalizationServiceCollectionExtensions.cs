@@ -32,6 +32,7 @@ public static class PersonalizationServiceCollectionExtensions
         services.AddSingleton<RunQueryService>();
         services.AddSingleton<PersonalizationPlanner>();
         services.AddSingleton<GroupDirectory>();
+        services.AddEmailPreview();
 
         services.AddQuartz(_ => { });
         services.AddSingleton<RunRecovery>();
