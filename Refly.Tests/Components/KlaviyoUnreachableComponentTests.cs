@@ -29,6 +29,7 @@ public sealed class KlaviyoUnreachableComponentTests : MudTestContext
         Services.AddLogging();
         Services.AddSingleton(host.Get<PersonalizationPlanner>());
         Services.AddSingleton(host.Get<PersonalizationRunService>());
+        Services.AddSingleton(host.Get<EmailPreviewService>());
         Services.AddSingleton(host.Get<CampaignQueryService>());
         Services.AddSingleton(host.Get<RunQueryService>());
         Services.AddSingleton(host.Get<RunStore>());

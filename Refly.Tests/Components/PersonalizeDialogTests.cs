@@ -65,6 +65,7 @@ public sealed class PersonalizeDialogTests : MudTestContext, IClassFixture<Perso
         Services.AddLogging();
         Services.AddSingleton(fixture.Host.Get<PersonalizationPlanner>());
         Services.AddSingleton(fixture.Host.Get<PersonalizationRunService>());
+        Services.AddSingleton(fixture.Host.Get<EmailPreviewService>());
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<BrowserTimeZone>();
         Render<MudPopoverProvider>();
