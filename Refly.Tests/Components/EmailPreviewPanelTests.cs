@@ -61,7 +61,7 @@ public sealed class EmailPreviewPanelTests : MudTestContext
             var frame = side.QuerySelector("iframe[data-testid='preview-body']")!;
             Assert.Equal(string.Empty, frame.GetAttribute("sandbox"));
             Assert.Contains("<p>Original body</p>", frame.GetAttribute("srcdoc"), StringComparison.Ordinal);
-            Assert.Contains("<p>Hi Ava,</p>", frame.GetAttribute("srcdoc"), StringComparison.Ordinal);
+            Assert.Contains("<p>Hi Avrilla,</p>", frame.GetAttribute("srcdoc"), StringComparison.Ordinal);
         }
         Assert.Contains("refly:personalized:begin", personalized.QuerySelector("iframe")!.GetAttribute("srcdoc"), StringComparison.Ordinal);
         Assert.DoesNotContain("refly:personalized:begin", original.QuerySelector("iframe")!.GetAttribute("srcdoc"), StringComparison.Ordinal);

@@ -55,7 +55,7 @@ public sealed class PreviewApiTests : IClassFixture<DemoAppFixture>
         var items = json.RootElement.GetProperty("items").EnumerateArray().ToList();
         Assert.Equal(2, items.Count);
         Assert.All(items, i => Assert.Equal("nia@example.com", i.GetProperty("contact").GetString()));
-        Assert.All(items, i => Assert.Contains("<p>Hi Nia,</p>", i.GetProperty("html").GetString(), StringComparison.Ordinal));
+        Assert.All(items, i => Assert.Contains("<p>Hi Niamhy,</p>", i.GetProperty("html").GetString(), StringComparison.Ordinal));
         Assert.Equal("Say \"hi\" to 30% off", items[1].GetProperty("original").GetProperty("subject").GetString());
     }
 

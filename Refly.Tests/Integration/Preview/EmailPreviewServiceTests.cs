@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Refly.Core.Campaigns;
 using Refly.Core.Personalization;
 using Refly.KlaviyoSandbox.Store;
+using Refly.ModelSandbox;
 using Refly.Tests.Support;
 
 namespace Refly.Tests.Integration.Preview;
@@ -71,7 +72,7 @@ public sealed class EmailPreviewServiceTests
         Assert.Equal(EmailPreviewStatus.Ok, result.Status);
         Assert.Equal(messageIds, result.Previews.Select(p => p.MessageId));
         Assert.All(result.Previews, p => Assert.Equal("nia@example.com", p.Contact));
-        Assert.All(result.Previews, p => Assert.Contains("<p>Hi Nia,</p>", p.Personalized.Html, StringComparison.Ordinal));
+        Assert.All(result.Previews, p => Assert.Contains("<p>Hi Niamhy,</p>", p.Personalized.Html, StringComparison.Ordinal));
 
         var unknown = await service.PreviewAsync(campaign, messageIds, "nobody@example.com", null, CancellationToken.None);
         Assert.Equal(EmailPreviewStatus.UnknownEmail, unknown.Status);
@@ -80,6 +81,39 @@ public sealed class EmailPreviewServiceTests
 
         await Assert.ThrowsAsync<ArgumentException>(() => service.PreviewAsync(campaign, ["not-a-message"], null, null, CancellationToken.None));
         await Assert.ThrowsAsync<ArgumentException>(() => service.PreviewAsync(campaign, [], null, null, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Preview_WithTheLlm_IsModelWritten_AndNoPromptHoldsAContactsNameEmailOrId()
+    {
+        await using var model = await ModelSandboxServer.StartAsync(new ModelSandboxOptions { TimeScale = 100 });
+        await using var host = await CoreTestHost.StartAsync(startScheduler: false, settings: new Dictionary<string, string?>
+        {
+            ["Personalization:Personalizer"] = "llm",
+            ["Personalization:Llm:Endpoint"] = model.Endpoint.ToString(),
+            ["Personalization:Llm:ModelId"] = model.ModelId,
+        });
+        var campaign = await SeedAsync(host);
+
+        var result = await host.Get<EmailPreviewService>().PreviewAsync(
+            campaign, [campaign.Messages[0].KlaviyoId], null, new CampaignBrief(Goal: "Early access for VIPs"), CancellationToken.None);
+
+        Assert.Equal(4, result.Previews.Count);
+        Assert.All(result.Previews, p => Assert.Equal(ContentSource.Model, p.Source));
+        Assert.NotEmpty(model.Requests);
+        foreach (var preview in result.Previews)
+        {
+            var profile = host.Store.GetProfile(IdOf(host, preview.Contact))!;
+            // The model's intro is in the body Klaviyo rendered, with the name filled in by Refly.
+            Assert.Contains($"Hi {profile.FirstName}, ", preview.Personalized.Html, StringComparison.Ordinal);
+            foreach (var request in model.Requests)
+            {
+                foreach (var secret in new[] { profile.Id, profile.Email!, profile.FirstName!, profile.LastName! })
+                {
+                    Assert.DoesNotContain(secret, request.Prompt, StringComparison.Ordinal);
+                }
+            }
+        }
     }
 
     [Fact]
@@ -104,15 +138,15 @@ public sealed class EmailPreviewServiceTests
         var list = store.AddList("VIP", 0);
         var seeds = new List<ProfileSeed>();
         void Add(string email, string first, string tier, string category) =>
-            seeds.Add(new ProfileSeed(email, first, "Doe", "Berlin", "DE",
+            seeds.Add(new ProfileSeed(email, first, "Quimbleton", "Berlin", "DE",
                 new Dictionary<string, object?> { ["loyalty_tier"] = tier, ["favorite_category"] = category }));
-        Add("ava@example.com", "Ava", "Gold", "Shoes");
-        Add("ben@example.com", "Ben", "Silver", "Bags");
-        Add("cy@example.com", "Cy", "Gold", "Shoes");
-        Add("dan@example.com", "Dan", "Silver", "Bags");
-        Add("eve@example.com", "Eve", "Gold", "Shoes");
-        Add("nia@example.com", "Nia", "Bronze", "Hats");
-        Add("oli@example.com", "Oli", "Platinum", "Coats");
+        Add("ava@example.com", "Avrilla", "Gold", "Shoes");
+        Add("ben@example.com", "Benedikta", "Silver", "Bags");
+        Add("cy@example.com", "Cyrilla", "Gold", "Shoes");
+        Add("dan@example.com", "Danuta", "Silver", "Bags");
+        Add("eve@example.com", "Everild", "Gold", "Shoes");
+        Add("nia@example.com", "Niamhy", "Bronze", "Hats");
+        Add("oli@example.com", "Olisanne", "Platinum", "Coats");
         store.AddProfilesToGroup(list.Id, seeds);
         var campaign = store.AddCampaign("VIP drop", CampaignStatuses.Draft, store.TimeProvider.GetUtcNow().AddDays(2),
             [new MessageSeed("Variation A", Subject, "Be first", Body), new MessageSeed("Variation B", "Say \"hi\" to 30% off", "", Body)],
