@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Refly.Core.Campaigns;
@@ -195,9 +196,11 @@ public sealed class EmailPreviewService(
             throw new KlaviyoResponseException("the rendered preview lost its part markers.");
         }
 
+        // The subject and preview travel as HTML: a renderer that escapes what it writes (Klaviyo escapes variables)
+        // gives entities, which a recipient's inbox shows as the characters.
         return new RenderedEmail(
-            text[(subjectAt + SubjectMark.Length)..previewAt],
-            text[(previewAt + PreviewMark.Length)..bodyAt],
+            WebUtility.HtmlDecode(text[(subjectAt + SubjectMark.Length)..previewAt]),
+            WebUtility.HtmlDecode(text[(previewAt + PreviewMark.Length)..bodyAt]),
             text[(bodyAt + BodyMark.Length)..]);
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Refly.Core.Personalization;
+using Refly.KlaviyoSandbox.Spec;
 using Refly.KlaviyoSandbox.Store;
 
 namespace Refly.Tests.Integration.Sandbox;
@@ -105,6 +106,28 @@ public sealed class SandboxTemplateRenderTests
             using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             Assert.Equal(400, doc.RootElement.GetProperty("errors")[0].GetProperty("status").GetInt32());
         }
+    }
+
+    [Fact]
+    public async Task RenderTemplate_And_GetProfiles_AnswerWithTheSpecsResponseShapes()
+    {
+        await using var sandbox = await SandboxTestHelpers.StartEmptyAsync();
+        var list = sandbox.Store.AddList("Audience", 1);
+        sandbox.Store.AddProfilesToGroup(list.Id, [new ProfileSeed("ava@example.com", "Ava")]);
+        var template = sandbox.Store.AddTemplate("Body", "<p>Hi {{ first_name|default:'there' }}</p>", "Hi {{ first_name }}");
+        using var client = sandbox.CreateClient();
+
+        using var rendered = await client.SendJsonAsync(HttpMethod.Post, "/api/template-render", Body(template.Id, new { first_name = "Ava" }));
+        Assert.Equal(HttpStatusCode.Created, rendered.StatusCode);
+        using var renderedDoc = JsonDocument.Parse(await rendered.Content.ReadAsStringAsync());
+        var render = SpecCatalog.Instance.Get("render_template");
+        SchemaValidator.Validate(renderedDoc.RootElement, render.ResponseSchemas[201], render.Resolver);
+        Assert.Equal("Hi Ava", renderedDoc.RootElement.GetProperty("data").GetProperty("attributes").GetProperty("text").GetString());
+
+        using var profiles = await client.GetJsonAsync("/api/profiles?filter=" + Uri.EscapeDataString("any(email,[\"ava@example.com\",\"x@example.com\"])"));
+        var get = SpecCatalog.Instance.Get("get_profiles");
+        SchemaValidator.Validate(profiles.RootElement, get.ResponseSchemas[200], get.Resolver);
+        Assert.Equal(1, profiles.RootElement.GetProperty("data").GetArrayLength());
     }
 
     private static object Body(string id, object context) =>
