@@ -64,6 +64,8 @@ public sealed class KlaviyoSandboxServer : IAsyncDisposable
         app.MapSendJobEndpoints(store);
         app.MapTagEndpoints(store);
         app.MapTemplateEndpoints(store);
+        app.MapTemplateRenderEndpoints(store);
+        app.MapProfileEndpoints(store);
         app.MapGroupEndpoints(store);
         app.MapImportJobEndpoints(store);
         app.MapMetricEndpoints(store);

@@ -52,6 +52,12 @@ public interface IKlaviyoClient
     /// <summary>DELETE /api/templates/{id}; a template already gone is not an error.</summary>
     Task DeleteTemplateAsync(string templateId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// POST /api/template-render: the template's html and text rendered by Klaviyo with <paramref name="context"/>
+    /// (a JSON object, e.g. <c>{"first_name": ..., "person": {...}}</c>); null when the template does not exist.
+    /// </summary>
+    Task<KlaviyoRenderedTemplate?> RenderTemplateAsync(string templateId, System.Text.Json.Nodes.JsonObject context, CancellationToken cancellationToken);
+
     // ---- Tags ----
     /// <summary>GET /api/tags?filter=equals(name,'...'); null when no tag has this name.</summary>
     Task<KlaviyoTag?> FindTagByNameAsync(string name, CancellationToken cancellationToken);
@@ -77,6 +83,9 @@ public interface IKlaviyoClient
     /// joined_group_at windows that are read concurrently.
     /// </summary>
     Task<DateTimeOffset?> GetJoinedBoundAsync(KlaviyoGroupRef group, bool latest, CancellationToken cancellationToken);
+
+    /// <summary>GET /api/profiles?filter=equals(email,"..."): the profile with this e-mail; null when there is none.</summary>
+    Task<KlaviyoProfile?> FindProfileByEmailAsync(string email, CancellationToken cancellationToken);
 
     // ---- Profile bulk import ----
     /// <summary>POST /api/profile-bulk-import-jobs (at most 10,000 profiles and 5 MB); returns the job id.</summary>

@@ -17,6 +17,9 @@ public sealed partial class KlaviyoClient
     /// <summary>The profile attributes the personalizers read (sparse fieldset of the profiles pages).</summary>
     internal const string ProfileFields = "email,first_name,last_name,location.city,location.country,properties,joined_group_at";
 
+    // get_profiles has no joined_group_at (a profile outside a group).
+    private const string LookupProfileFields = "email,first_name,last_name,location.city,location.country,properties";
+
     /// <inheritdoc />
     public async Task<KlaviyoGroup?> GetGroupAsync(KlaviyoGroupRef group, CancellationToken cancellationToken)
     {
@@ -58,6 +61,24 @@ public sealed partial class KlaviyoClient
         using var doc = await GetRequiredAsync(endpoint, path + query, cancellationToken).ConfigureAwait(false);
         var page = KlaviyoResponseParser.Profiles(doc.RootElement, _ => LogProfileWithoutId(_logger, endpoint.Key));
         return page.Items.Count == 0 ? null : page.Items[0].JoinedGroupAt;
+    }
+
+    /// <inheritdoc />
+    public async Task<KlaviyoProfile?> FindProfileByEmailAsync(string email, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        if (email.Contains('"', StringComparison.Ordinal))
+        {
+            // Klaviyo's filter literals cannot hold a double quote, and no valid address has one.
+            return null;
+        }
+
+        var query = Query(
+            ("fields[profile]", LookupProfileFields),
+            ("filter", $"equals(email,\"{email.Trim()}\")"));
+        using var doc = await GetRequiredAsync(KlaviyoEndpoints.GetProfiles, "/api/profiles" + query, cancellationToken).ConfigureAwait(false);
+        var page = KlaviyoResponseParser.Profiles(doc.RootElement, _ => LogProfileWithoutId(_logger, KlaviyoEndpoints.GetProfiles.Key));
+        return page.Items.Count == 0 ? null : page.Items[0];
     }
 
     /// <inheritdoc />

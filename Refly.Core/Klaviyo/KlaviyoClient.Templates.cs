@@ -40,4 +40,27 @@ public sealed partial class KlaviyoClient
             KlaviyoEndpoints.DeleteTemplate, HttpMethod.Delete, $"/api/templates/{Escape(templateId)}",
             body: null, nullOnNotFound: true, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc />
+    public async Task<KlaviyoRenderedTemplate?> RenderTemplateAsync(string templateId, JsonObject context, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(templateId);
+        ArgumentNullException.ThrowIfNull(context);
+
+        // TemplateRenderQuery: data{type,id,attributes{context}}
+        var body = JsonApiWriter.Document(new JsonApiResource("template", templateId)
+        {
+            Attributes = new JsonObject { ["context"] = context.DeepClone() },
+        });
+        using var doc = await SendAsync(
+            KlaviyoEndpoints.RenderTemplate, HttpMethod.Post, "/api/template-render",
+            body, nullOnNotFound: true, cancellationToken).ConfigureAwait(false);
+        if (doc is null)
+        {
+            return null;
+        }
+
+        var template = KlaviyoResponseParser.TemplateDocument(doc.RootElement);
+        return new KlaviyoRenderedTemplate(template.Id, template.Html ?? string.Empty, template.Text);
+    }
 }

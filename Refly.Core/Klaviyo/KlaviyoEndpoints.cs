@@ -58,6 +58,9 @@ public static class KlaviyoEndpoints
     /// <summary>delete_template: DELETE /api/templates/{id}.</summary>
     public static readonly KlaviyoEndpoint DeleteTemplate = new("delete_template", 75, 750);
 
+    /// <summary>render_template: POST /api/template-render.</summary>
+    public static readonly KlaviyoEndpoint RenderTemplate = new("render_template", 3, 60);
+
     // tags.json
     /// <summary>get_tags: GET /api/tags.</summary>
     public static readonly KlaviyoEndpoint GetTags = new("get_tags", 3, 60);
@@ -86,6 +89,9 @@ public static class KlaviyoEndpoints
     public static readonly KlaviyoEndpoint GetProfilesForSegment = new("get_profiles_for_segment", 75, 750);
 
     // profiles.json
+    /// <summary>get_profiles: GET /api/profiles (looked up by e-mail).</summary>
+    public static readonly KlaviyoEndpoint GetProfiles = new("get_profiles", 75, 750);
+
     /// <summary>bulk_import_profiles: POST /api/profile-bulk-import-jobs.</summary>
     public static readonly KlaviyoEndpoint BulkImportProfiles = new("bulk_import_profiles", 10, 150);
 
@@ -117,7 +123,7 @@ public static class KlaviyoEndpoints
         GetCampaignRecipientEstimation, CancelCampaignSend, SendCampaign, GetTemplate, CreateTemplate, DeleteTemplate,
         GetTags, GetCampaignIdsForTag, GetList, GetListWithProfileCount, GetProfilesForList, GetSegment,
         GetSegmentWithProfileCount, GetProfilesForSegment, BulkImportProfiles, GetBulkImportProfilesJobs,
-        GetBulkImportProfilesJob, GetErrorsForBulkImportProfilesJob,
+        GetBulkImportProfilesJob, GetErrorsForBulkImportProfilesJob, RenderTemplate, GetProfiles,
         GetMetrics, GetEvents, QueryCampaignValues,
     ];
 }

@@ -37,6 +37,7 @@ public static class PersonalizationServiceCollectionExtensions
         services.AddPersonalizationPlanning();
         services.AddSingleton<ApprovedCopyStore>();
         services.AddSingleton<SampleApproval>();
+        services.AddEmailPreview();
 
         services.AddQuartz(_ => { });
         services.AddSingleton<RunRecovery>();

@@ -31,6 +31,7 @@ public sealed class KlaviyoUnreachableComponentTests : MudTestContext
         Services.AddSingleton(host.Get<PersonalizationRunService>());
         Services.AddSingleton(host.Get<ApprovedCopyStore>());
         Services.AddSingleton(host.Get<SampleApproval>());
+        Services.AddSingleton(host.Get<EmailPreviewService>());
         Services.AddSingleton(host.Get<CampaignQueryService>());
         Services.AddSingleton(host.Get<RunQueryService>());
         Services.AddSingleton(host.Get<RunStore>());

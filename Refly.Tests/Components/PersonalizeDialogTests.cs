@@ -67,6 +67,7 @@ public sealed class PersonalizeDialogTests : MudTestContext, IClassFixture<Perso
         Services.AddSingleton(fixture.Host.Get<PersonalizationRunService>());
         Services.AddSingleton(fixture.Host.Get<ApprovedCopyStore>());
         Services.AddSingleton(fixture.Host.Get<SampleApproval>());
+        Services.AddSingleton(fixture.Host.Get<EmailPreviewService>());
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<BrowserTimeZone>();
         Render<MudPopoverProvider>();

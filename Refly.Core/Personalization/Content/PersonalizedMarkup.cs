@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Refly.Core.Personalization;
 
 /// <summary>
@@ -105,25 +103,90 @@ public static class PersonalizedMarkup
         LookupWithDefault(PreviewProperty(messageKey), originalPreviewText);
 
     /// <summary>
-    /// <c>{{ person|lookup:'&lt;property&gt;'|default:'&lt;original&gt;' }}</c>, with the original made unable to leave
-    /// its quoted literal: <c>'</c> becomes <c>’</c>, <c>\</c> becomes <c>＼</c>, line breaks become spaces, and
-    /// template delimiters (<c>{{ }} {% %} {# #}</c>) are broken with a zero-width space.
-    /// When the original opens template tags of its own (<c>{{</c>, <c>{%</c> or <c>{#</c>, e.g. the marketer's
-    /// <c>{{ first_name|default:'there' }}</c>), escaping would show them as text, so the result is
-    /// <c>{% if person|lookup:'p' %}{{ person|lookup:'p' }}{% else %}original{% endif %}</c> with the original
-    /// verbatim: contacts without personalized content see exactly what the original rendered. The original is
-    /// the marketer's own content (Klaviyo already rendered it as a template), never contact data.
+    /// <c>{{ person|lookup:'&lt;property&gt;'|default:'&lt;original&gt;' }}</c> with the original kept character for
+    /// character: it is quoted with the quote kind it does not contain (<c>'</c>, else <c>"</c>), which Klaviyo's
+    /// template language reads back unchanged. An original that no literal can hold exactly (both quote kinds, a
+    /// backslash, a line break or other control character, or template delimiters <c>{{ }} {% %} {# #}</c>,
+    /// e.g. the marketer's own <c>{{ first_name|default:'there' }}</c>) is written verbatim as text in
+    /// <c>{% if person|lookup:'p' %}{{ person|lookup:'p' }}{% else %}original{% endif %}</c>: contacts without
+    /// personalized content see exactly what the original rendered. The original is the marketer's own content
+    /// (Klaviyo already rendered it as a template), never contact data. <see cref="FallbackOf"/> recovers it.
     /// </summary>
     public static string LookupWithDefault(string propertyName, string? original)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(propertyName);
         original ??= string.Empty;
-        if (ContainsTemplateOpener(original))
+        if (LiteralQuoteFor(original) is { } quote)
         {
-            return $"{{% if person|lookup:'{propertyName}' %}}{{{{ person|lookup:'{propertyName}' }}}}{{% else %}}{original}{{% endif %}}";
+            return $"{{{{ person|lookup:'{propertyName}'|default:{quote}{original}{quote} }}}}";
         }
 
-        return $"{{{{ person|lookup:'{propertyName}'|default:'{EscapeLiteral(original)}' }}}}";
+        return ConditionalPrefix(propertyName) + original + ConditionalSuffix;
+    }
+
+    /// <summary>
+    /// The original text a subject or preview written by <see cref="LookupWithDefault"/> falls back to, exactly as
+    /// the marketer wrote it; <paramref name="markup"/> itself when it is not this product's lookup (it is the text).
+    /// </summary>
+    public static string FallbackOf(string? markup)
+    {
+        if (string.IsNullOrEmpty(markup) || !IsSwitched(markup))
+        {
+            return markup ?? string.Empty;
+        }
+
+        if (markup.StartsWith(LookupOpen, StringComparison.Ordinal))
+        {
+            var nameEnd = markup.IndexOf('\'', LookupOpen.Length);
+            if (nameEnd > 0)
+            {
+                var defaultAt = nameEnd + 1;
+                const string DefaultOpen = "|default:";
+                if (markup.AsSpan(defaultAt).StartsWith(DefaultOpen, StringComparison.Ordinal) && markup.Length >= defaultAt + DefaultOpen.Length + 5)
+                {
+                    var quote = markup[defaultAt + DefaultOpen.Length];
+                    var closing = string.Concat(quote.ToString(), " }}");
+                    var literalStart = defaultAt + DefaultOpen.Length + 1;
+                    if (quote is '\'' or '"' && markup.EndsWith(closing, StringComparison.Ordinal) && markup.Length - closing.Length >= literalStart)
+                    {
+                        return markup[literalStart..^closing.Length];
+                    }
+                }
+            }
+        }
+        else if (markup.StartsWith("{% if " + LookupPrefix, StringComparison.Ordinal))
+        {
+            var nameStart = "{% if person|lookup:'".Length;
+            var nameEnd = markup.IndexOf('\'', nameStart);
+            if (nameEnd > 0)
+            {
+                var prefix = ConditionalPrefix(markup[nameStart..nameEnd]);
+                if (markup.StartsWith(prefix, StringComparison.Ordinal) && markup.EndsWith(ConditionalSuffix, StringComparison.Ordinal)
+                    && markup.Length >= prefix.Length + ConditionalSuffix.Length)
+                {
+                    return markup[prefix.Length..^ConditionalSuffix.Length];
+                }
+            }
+        }
+
+        return markup;
+    }
+
+    /// <summary>
+    /// A subject or preview text in words for run details: "Personalized per contact; fallback: &lt;original&gt;" for
+    /// this product's lookup (never the template code), the text itself otherwise.
+    /// </summary>
+    public static string Describe(string? markup)
+    {
+        if (!IsSwitched(markup))
+        {
+            return markup ?? string.Empty;
+        }
+
+        var fallback = FallbackOf(markup);
+        return fallback.Length == 0
+            ? "Personalized per contact; fallback: (none)"
+            : "Personalized per contact; fallback: " + fallback;
     }
 
     /// <summary>Whether a subject or preview text is already pointed at this product's properties.</summary>
@@ -213,32 +276,33 @@ public static class PersonalizedMarkup
         return false;
     }
 
-    private static string EscapeLiteral(string original)
+    private const string LookupOpen = "{{ " + LookupPrefix;
+    private const string ConditionalSuffix = "{% endif %}";
+
+    private static string ConditionalPrefix(string propertyName) =>
+        $"{{% if person|lookup:'{propertyName}' %}}{{{{ person|lookup:'{propertyName}' }}}}{{% else %}}";
+
+    // The quote that can hold the text unchanged in a literal, or null when none can.
+    private static char? LiteralQuoteFor(string text)
     {
-        var sb = new StringBuilder(original.Length + 8);
-        foreach (var c in original)
+        if (ContainsTemplateOpener(text) || text.Contains("}}", StringComparison.Ordinal)
+            || text.Contains("%}", StringComparison.Ordinal) || text.Contains("#}", StringComparison.Ordinal)
+            || text.Contains('\\'))
+        {
+            return null;
+        }
+
+        foreach (var c in text)
         {
             if (char.IsControl(c))
             {
-                sb.Append(' ');
-                continue;
+                return null;
             }
-
-            if (sb.Length > 0
-                && ((c is '{' or '%' or '#' && sb[^1] == '{') || (c == '}' && sb[^1] is '}' or '%' or '#')))
-            {
-                sb.Append(ContentGuardrails.TemplateBreak);
-            }
-
-            sb.Append(c switch
-            {
-                '\'' => '’',
-                '\\' => '＼',
-                _ => c,
-            });
         }
 
-        return sb.ToString();
+        return !text.Contains('\'') ? '\''
+            : !text.Contains('"') ? '"'
+            : null;
     }
 
     private static bool TryFindBlock(string html, out int start, out int end)

@@ -121,7 +121,7 @@ public sealed partial class PersonalizeDialog : IDisposable
 
     /// <summary>The original content (not a lookup expression left by an earlier run) once the plan is loaded.</summary>
     private MessageContent OriginalOf(CampaignMessage message) =>
-        _plan?.Originals.GetValueOrDefault(message.KlaviyoId) ?? new MessageContent(message.Subject ?? string.Empty, message.PreviewText);
+        _plan?.Originals.GetValueOrDefault(message.KlaviyoId) ?? new MessageContent(PersonalizedMarkup.FallbackOf(message.Subject), message.PreviewText is null ? null : PersonalizedMarkup.FallbackOf(message.PreviewText));
 
     private static string DurationText(TimeSpan? duration) => duration switch
     {

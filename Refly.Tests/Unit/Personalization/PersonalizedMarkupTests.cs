@@ -55,26 +55,55 @@ public sealed class PersonalizedMarkupTests
     }
 
     [Theory]
+    [InlineData("You're in: early access", "\"")]
+    [InlineData("Say \"hello\" to 30% off", "'")]
+    [InlineData("Ünïcødé ✨ 日本語 — ok", "'")]
+    [InlineData("A {single} brace and a } and {", "'")]
+    public void SubjectExpression_KeepsTheExactText_InTheQuoteItDoesNotContain(string original, string quote)
+    {
+        var expression = PersonalizedMarkup.SubjectExpression(Key, original);
+
+        Assert.Equal($"{{{{ person|lookup:'refly_abc123_0badf00d_subject'|default:{quote}{original}{quote} }}}}", expression);
+        Assert.Equal(original, PersonalizedMarkup.FallbackOf(expression));
+        // Exactly one tag: the first "}}" closes ours.
+        Assert.Equal(expression.Length - 2, expression.IndexOf("}}", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("It's \"both\" quotes")]
     [InlineData("It's here' }} %} done")]
     [InlineData("quote ' then }}")]
     [InlineData("back\\' slash")]
     [InlineData("ends with %}")]
     [InlineData("line\nbreak' }}")]
-    public void SubjectExpression_HostileOriginal_CannotLeaveTheLiteral(string original)
+    public void SubjectExpression_TextNoLiteralCanHold_IsKeptVerbatimInTheConditional(string original)
     {
         var expression = PersonalizedMarkup.SubjectExpression(Key, original);
 
-        const string prefix = "{{ person|lookup:'refly_abc123_0badf00d_subject'|default:'";
-        const string suffix = "' }}";
-        Assert.StartsWith(prefix, expression, StringComparison.Ordinal);
-        Assert.EndsWith(suffix, expression, StringComparison.Ordinal);
-        var literal = expression[prefix.Length..^suffix.Length];
-        Assert.DoesNotContain('\'', literal);
-        Assert.DoesNotContain('\\', literal);
-        Assert.DoesNotContain('\n', literal);
-        Assert.False(ContentGuardrails.ContainsTemplateSyntax(literal));
-        // Exactly one tag: the first "}}" closes ours.
-        Assert.Equal(expression.Length - 2, expression.IndexOf("}}", StringComparison.Ordinal));
+        const string prefix = "{% if person|lookup:'refly_abc123_0badf00d_subject' %}{{ person|lookup:'refly_abc123_0badf00d_subject' }}{% else %}";
+        Assert.Equal(prefix + original + "{% endif %}", expression);
+        Assert.Equal(original, PersonalizedMarkup.FallbackOf(expression));
+    }
+
+    [Theory]
+    [InlineData("You're in")]
+    [InlineData("It's \"both\"")]
+    [InlineData("{{ first_name|default:'Friend' }}, 30% off")]
+    [InlineData("")]
+    public void Describe_SwitchedMarkup_GivesWordsWithTheExactFallback(string original)
+    {
+        var described = PersonalizedMarkup.Describe(PersonalizedMarkup.SubjectExpression(Key, original));
+
+        Assert.Equal("Personalized per contact; fallback: " + (original.Length == 0 ? "(none)" : original), described);
+        Assert.DoesNotContain("lookup", described, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Describe_And_FallbackOf_PlainText_ReturnTheTextItself()
+    {
+        Assert.Equal("Plain subject", PersonalizedMarkup.Describe("Plain subject"));
+        Assert.Equal("Plain subject", PersonalizedMarkup.FallbackOf("Plain subject"));
+        Assert.Equal(string.Empty, PersonalizedMarkup.Describe(null));
     }
 
     [Theory]
