@@ -27,6 +27,8 @@ public sealed class EmailPreviewPanelTests : MudTestContext
         Services.AddSingleton(host.Get<EmailPreviewService>());
         Services.AddSingleton(host.Get<PersonalizationPlanner>());
         Services.AddSingleton(host.Get<PersonalizationRunService>());
+        Services.AddSingleton(host.Get<ApprovedCopyStore>());
+        Services.AddSingleton(host.Get<SampleApproval>());
         Services.AddSingleton(host.Get<CampaignQueryService>());
         Services.AddSingleton(host.Get<RunQueryService>());
         Services.AddSingleton(host.Get<RunStore>());
@@ -100,7 +102,7 @@ public sealed class EmailPreviewPanelTests : MudTestContext
         // An A/B campaign: nothing selected, nothing to preview yet.
         Assert.NotNull(provider.Find("[data-testid='preview-no-message']"));
 
-        await provider.InvokeAsync(() => provider.FindAll("[data-testid='personalize-dialog'] input[type='checkbox']")[1].Change(true));
+        await provider.InvokeAsync(() => provider.FindAll("input[type='checkbox'][data-testid='message-checkbox']")[1].Change(true));
         await provider.InvokeAsync(() => provider.Find("[data-testid='preview-load']").Click());
 
         provider.WaitForAssertion(() => Assert.Equal(4, provider.FindAll("[data-testid='email-preview']").Count), _timeout);
