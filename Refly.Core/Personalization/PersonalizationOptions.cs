@@ -36,6 +36,13 @@ public sealed class PersonalizationOptions
     [Range(1, 64)]
     public int ReadConcurrency { get; set; } = 8;
 
+    /// <summary>
+    /// Pages a stream reads ahead while earlier pages are still being personalized (a model personalizer waits on its
+    /// calls; reading on keeps its concurrency busy). Pages are still handed to the writer in their order.
+    /// </summary>
+    [Range(1, 64)]
+    public int PagesAheadPerStream { get; set; } = 8;
+
     /// <summary>A list or segment is split into a joined_group_at window per this many profiles.</summary>
     [Range(100, 10_000_000)]
     public long ProfilesPerWindow { get; set; } = 1_000;

@@ -192,10 +192,18 @@ public sealed class AudienceReader(
                 var group = new KlaviyoGroupRef(source.Kind == "list" ? KlaviyoGroupKind.List : KlaviyoGroupKind.Segment, source.GroupId);
                 var window = source.JoinedFrom is null && source.JoinedBefore is null ? null : new JoinedWindow(source.JoinedFrom, source.JoinedBefore);
                 var cursor = source.Cursor;
+                // Pages being personalized, oldest first: the stream reads on while the personalizer works, and hands
+                // pages to the writer in their order (the checkpoint's cursor relies on it).
+                var ahead = new Queue<Task<PersonalizedPage>>();
                 do
                 {
                     if (deadline is { } lockAt && time.GetUtcNow() >= lockAt)
                     {
+                        // The pages already claimed and personalized still go out: their contacts were counted in.
+                        while (ahead.Count > 0)
+                        {
+                            await pages.WriteAsync(await ahead.Dequeue(), stop.Token);
+                        }
                         stopReason = $"Stopped writing at {lockAt:u}, 15 minutes before the send time, when Klaviyo locks the campaign.";
                         await stop.CancelAsync();
                         return;
@@ -204,11 +212,21 @@ public sealed class AudienceReader(
 
                     var page = await klaviyo.GetGroupProfilesPageAsync(group, cursor, window, stop.Token);
                     var fresh = await claims.ClaimAsync(page.Items, stop.Token);
-                    var work = await PersonalizeAsync(personalizer, fresh, run.Originals, campaignName, run.Brief ?? CampaignBrief.Default, stop.Token);
-                    cursor = page.NextCursor;
-                    await pages.WriteAsync(work with { SourceIndex = index, CursorAfter = cursor }, stop.Token);
+                    var cursorAfter = page.NextCursor;
+                    ahead.Enqueue(PersonalizeInOrderAsync(fresh, cursorAfter));
+                    cursor = cursorAfter;
+                    while (ahead.Count >= Math.Max(1, _options.PagesAheadPerStream) || (cursor is null && ahead.Count > 0))
+                    {
+                        await pages.WriteAsync(await ahead.Dequeue(), stop.Token);
+                    }
                 }
                 while (cursor is not null);
+
+                async Task<PersonalizedPage> PersonalizeInOrderAsync(List<KlaviyoProfile> fresh, string? cursorAfter)
+                {
+                    var work = await PersonalizeAsync(personalizer, fresh, run.Originals, campaignName, run.Brief ?? CampaignBrief.Default, stop.Token);
+                    return work with { SourceIndex = index, CursorAfter = cursorAfter };
+                }
             }
         }
 
