@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quartz;
 using Refly.Core.Campaigns;
+using Refly.Core.Impact;
 using Refly.Core.Klaviyo;
 using Refly.Core.Leases;
 using Refly.Core.Notifications;
@@ -28,6 +29,7 @@ public static class ReflyCoreServiceCollectionExtensions
         services.AddCampaigns(configuration);
         services.AddPersonalization(configuration);
         services.AddTriggers(configuration);
+        services.AddImpact(configuration);
         services.AddQuartzHostedService(options =>
         {
             // Shutdown lets in-flight jobs reach their next checkpoint instead of killing them mid-batch.
