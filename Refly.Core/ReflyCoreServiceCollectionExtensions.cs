@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quartz;
 using Refly.Core.Campaigns;
 using Refly.Core.Impact;
+using Refly.Core.Impact.Holdouts;
 using Refly.Core.Klaviyo;
 using Refly.Core.Leases;
 using Refly.Core.Notifications;
@@ -30,6 +31,7 @@ public static class ReflyCoreServiceCollectionExtensions
         services.AddPersonalization(configuration);
         services.AddTriggers(configuration);
         services.AddImpact(configuration);
+        services.AddHoldouts(configuration);
         services.AddQuartzHostedService(options =>
         {
             // Shutdown lets in-flight jobs reach their next checkpoint instead of killing them mid-batch.

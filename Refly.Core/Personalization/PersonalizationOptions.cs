@@ -69,4 +69,11 @@ public sealed class PersonalizationOptions
     /// </summary>
     [Range(1.0, 1_000_000.0)]
     public double? ExpectedContactsPerSecond { get; set; }
+
+    /// <summary>
+    /// Share of the audience held out as a control where nobody chooses one: the tag flow, and the modal's starting value
+    /// (0 to 0.5; 0 holds nobody out).
+    /// </summary>
+    [Range(0.0, 0.5)]
+    public double DefaultHoldoutShare { get; set; } = 0.10;
 }

@@ -45,6 +45,7 @@ public sealed class TagPoller(
     PersonalizationRunService runs,
     IDbContextFactory<ReflyDbContext> contextFactory,
     IOptionsMonitor<TriggerOptions> options,
+    IOptionsMonitor<PersonalizationOptions> personalization,
     TimeProvider time,
     ILogger<TagPoller> logger)
 {
@@ -202,7 +203,11 @@ public sealed class TagPoller(
         Campaign campaign, TagTriggerState state, PersonalizationRun? latest, TagTriggerDecision decision, string tagName, CancellationToken cancellationToken)
     {
         var messageIds = TagTriggerRules.MessagesToPersonalize(campaign);
-        var result = await runs.StartAsync(new StartRunRequest(campaign.KlaviyoId, messageIds, RunTrigger.Tag, tagName), cancellationToken);
+        var result = await runs.StartAsync(new StartRunRequest(campaign.KlaviyoId, messageIds, RunTrigger.Tag, tagName)
+        {
+            // Nobody chooses a share in the tag flow: the configured default keeps a control group on every tagged campaign.
+            HoldoutShare = personalization.CurrentValue.DefaultHoldoutShare,
+        }, cancellationToken);
         if (!result.Succeeded)
         {
             var refused = new TagTriggerDecision(TagTriggerAction.Skip, TagTriggerCodes.Refused, result.ErrorMessage ?? "The run was refused.");

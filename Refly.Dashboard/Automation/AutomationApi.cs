@@ -102,7 +102,12 @@ internal static class AutomationApi
                     }
                     brief = parsed;
                 }
-                var request = new StartRunRequest(campaignId, body?.MessageIds ?? [], RunTrigger.Manual, "automation API") { Personalizer = body?.Personalizer, Brief = brief };
+                var request = new StartRunRequest(campaignId, body?.MessageIds ?? [], RunTrigger.Manual, "automation API") 
+                {
+                    Personalizer = body?.Personalizer,
+                    Brief = brief,
+                    HoldoutShare = body?.HoldoutShare ?? 0,
+                };
                 var result = await service.StartAsync(request, ct);
                 if (!result.Succeeded)
                 {
@@ -111,7 +116,7 @@ internal static class AutomationApi
                 var view = await runs.GetAsync(result.Run!.Id, ct) ?? runs.ToView(result.Run!);
                 return TypedResults.Accepted($"/api/v1/runs/{view.RunId}", RunDto.From(view));
             })
-            .WithMetadata(new ExpectedBody("""{"messageIds": ["<message id>", ...], "brief": {"goal": "...", "tone": "warm", "avoidWords": [], "allowedFacts": ["LoyaltyTier"], "language": "en"}}"""))
+            .WithMetadata(new ExpectedBody("""{"messageIds": ["<message id>", ...], "brief": {"goal": "...", "tone": "warm", "avoidWords": [], "allowedFacts": ["LoyaltyTier"], "language": "en"}, "holdoutShare": 0.1}"""))
             .WithName("StartPersonalization")
             .WithSummary("Starts personalizing the selected messages; 202 with the run, 400/404/409/422 with the reason.");
 
@@ -193,6 +198,7 @@ internal static class AutomationApi
             StartRunErrors.CampaignNotFound => StatusCodes.Status404NotFound,
             StartRunErrors.NoMessageSelected => StatusCodes.Status400BadRequest,
             StartRunErrors.InvalidBrief => StatusCodes.Status400BadRequest,
+            StartRunErrors.InvalidHoldout => StatusCodes.Status400BadRequest,
             StartRunErrors.RunAlreadyActive => StatusCodes.Status409Conflict,
             _ => StatusCodes.Status422UnprocessableEntity,
         };

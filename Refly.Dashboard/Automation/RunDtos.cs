@@ -35,7 +35,15 @@ public sealed record RunDto(
         DistinctGroups = run.Personalization?.DistinctGroups,
         CacheHits = run.Personalization?.CacheHits,
         Cost = run.Personalization?.Cost,
+        HeldOut = run.HeldOut,
+        HoldoutShare = run.HoldoutShare,
     };
+
+    /// <summary>Contacts held out as the control group (they keep the original content; nothing is written for them).</summary>
+    public long HeldOut { get; init; }
+
+    /// <summary>The share of the audience held out, 0 to 0.5 (0: no holdout).</summary>
+    public double HoldoutShare { get; init; }
 
     /// <summary><c>rule-based</c>, <c>llm</c> or <c>hybrid</c>; null for a run that recorded none.</summary>
     public string? Personalizer { get; init; }
@@ -76,4 +84,7 @@ public sealed record StartPersonalizationBody(IReadOnlyList<string>? MessageIds)
 
     /// <summary>The brief to write with (saved as the campaign's brief); none uses the campaign's saved brief.</summary>
     public BriefDto? Brief { get; init; }
+
+    /// <summary>Share of the audience held out as a control, 0 to 0.5; omitted holds nobody out.</summary>
+    public double? HoldoutShare { get; init; }
 }

@@ -237,7 +237,9 @@ public sealed class AudienceImportWriter(
         {
             run.Written += result.Written.Count;
             run.Failed += result.Failed.Count;
-            run.Processed += result.Written.Count + result.Failed.Count;
+            var heldOut = batch.Pages.Sum(p => p.HeldOut);
+            run.HeldOut += heldOut;
+            run.Processed += result.Written.Count + result.Failed.Count + heldOut;
             run.FellBack += batch.Pages.Sum(p => p.FellBack);
             run.Checkpoint.BatchNumber++;
             foreach (var page in batch.Pages)

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore.Storage;
+using Refly.Core.Impact.Holdouts;
 using Refly.Core.Klaviyo;
 using Refly.Core.Leases;
 using Refly.Core.Observability;
@@ -51,11 +52,14 @@ public sealed class AudienceReader(
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var written = await db.RunContacts.LongCountAsync(c => c.RunId == run.Id && c.State == RunContactState.Written, cancellationToken);
         var failed = await db.RunContacts.LongCountAsync(c => c.RunId == run.Id && c.State == RunContactState.Failed, cancellationToken);
+        // Held-out contacts are final when claimed (nothing to write): a resume keeps them and does not claim them again.
+        var heldOut = await db.RunContacts.LongCountAsync(c => c.RunId == run.Id && c.State == RunContactState.HeldOut, cancellationToken);
         return await store.UpdateAsync(run.Id, _inProgress, r =>
         {
             r.Written = written;
             r.Failed = failed;
-            r.Processed = written + failed;
+            r.HeldOut = heldOut;
+            r.Processed = written + failed + heldOut;
         }, cancellationToken);
     }
 
@@ -95,7 +99,7 @@ public sealed class AudienceReader(
             do
             {
                 var page = await klaviyo.GetGroupProfilesPageAsync(group.Ref, cursor, null, cancellationToken);
-                await InsertContactsAsync(run.Id, page.Items.Select(p => (p.Id, p.Email)), RunContactState.Excluded, cancellationToken);
+                await InsertContactsAsync(run.Id, page.Items.Select(p => (p.Id, p.Email, RunContactState.Excluded)), cancellationToken);
                 cursor = page.NextCursor;
             }
             while (cursor is not null);
@@ -182,7 +186,7 @@ public sealed class AudienceReader(
         string? stopReason = null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         await using var claims = new GroupCommitClaims(
-            (profiles, token) => InsertContactsAsync(run.Id, profiles.Select(p => (p.Id, p.Email)), RunContactState.Pending, token), stop.Token);
+            (profiles, token) => InsertContactsAsync(run.Id, profiles.Select(p => (p.Id, p.Email, ClaimStateOf(run, p.Id))), token), stop.Token);
 
         async Task WorkerAsync()
         {
@@ -211,9 +215,12 @@ public sealed class AudienceReader(
                     await CheckCampaignStillExistsAsync(run.CampaignKlaviyoId, lastCampaignCheck, stop.Token);
 
                     var page = await klaviyo.GetGroupProfilesPageAsync(group, cursor, window, stop.Token);
-                    var fresh = await claims.ClaimAsync(page.Items, stop.Token);
+                    var claimed = await claims.ClaimAsync(page.Items, stop.Token);
+                    // Held-out contacts were claimed HeldOut: they are counted with the page and never personalized or written.
+                    var fresh = run.HoldoutShare > 0 ? claimed.Where(p => ClaimStateOf(run, p.Id) == RunContactState.Pending).ToList() : claimed;
+                    var heldOut = claimed.Count - fresh.Count;
                     var cursorAfter = page.NextCursor;
-                    ahead.Enqueue(PersonalizeInOrderAsync(fresh, cursorAfter));
+                    ahead.Enqueue(PersonalizeInOrderAsync(fresh, heldOut, cursorAfter));
                     cursor = cursorAfter;
                     while (ahead.Count >= Math.Max(1, _options.PagesAheadPerStream) || (cursor is null && ahead.Count > 0))
                     {
@@ -222,10 +229,12 @@ public sealed class AudienceReader(
                 }
                 while (cursor is not null);
 
-                async Task<PersonalizedPage> PersonalizeInOrderAsync(List<KlaviyoProfile> fresh, string? cursorAfter)
+                async Task<PersonalizedPage> PersonalizeInOrderAsync(List<KlaviyoProfile> fresh, int heldOut, string? cursorAfter)
                 {
-                    var work = await PersonalizeAsync(personalizer, fresh, run.Originals, campaignName, run.Brief ?? CampaignBrief.Default, stop.Token);
-                    return work with { SourceIndex = index, CursorAfter = cursorAfter };
+                    var work = fresh.Count == 0
+                        ? new PersonalizedPage([], 0, 0)
+                        : await PersonalizeAsync(personalizer, fresh, run.Originals, campaignName, run.Brief ?? CampaignBrief.Default, stop.Token);
+                    return work with { SourceIndex = index, CursorAfter = cursorAfter, HeldOut = heldOut };
                 }
             }
         }
@@ -281,14 +290,18 @@ public sealed class AudienceReader(
         _ = await klaviyo.GetCampaignAsync(campaignId, cancellationToken) ?? throw new CampaignGoneException(campaignId);
     }
 
+    /// <summary>How an audience contact is claimed: HeldOut when the run's holdout picks it (deterministic), else Pending.</summary>
+    private static RunContactState ClaimStateOf(PersonalizationRun run, string profileId) =>
+        HoldoutSelector.IsHeldOut(run.Id, profileId, run.HoldoutShare) ? RunContactState.HeldOut : RunContactState.Pending;
+
     /// <summary>
     /// Inserts the contacts not yet known to the run in one statement (upsert ... RETURNING); a contact already known
     /// keeps its state unless it is claimed Pending again after a restart left it Unconfirmed. Returns the ids claimed.
     /// </summary>
     private async Task<HashSet<string>> InsertContactsAsync(
-        Guid runId, IEnumerable<(string Id, string? Email)> contacts, RunContactState state, CancellationToken cancellationToken)
+        Guid runId, IEnumerable<(string Id, string? Email, RunContactState State)> contacts, CancellationToken cancellationToken)
     {
-        var json = JsonSerializer.Serialize(contacts.Select(c => new ContactRow(c.Id, c.Email)), _jsonOptions);
+        var json = JsonSerializer.Serialize(contacts.Select(c => new ContactRow(c.Id, c.Email, (int)c.State)), _jsonOptions);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var connection = (SqliteConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -300,13 +313,12 @@ public sealed class AudienceReader(
         // (WHERE true: SQLite needs it to tell the upsert's ON from a join's.)
         command.CommandText =
             "INSERT INTO RunContacts (RunId, ProfileId, Email, State) " +
-            "SELECT $run, json_extract(value, '$.id'), json_extract(value, '$.email'), $state FROM json_each($contacts) WHERE true " +
+            "SELECT $run, json_extract(value, '$.id'), json_extract(value, '$.email'), json_extract(value, '$.state') FROM json_each($contacts) WHERE true " +
             "ON CONFLICT (RunId, ProfileId) DO UPDATE SET State = excluded.State " +
             $"WHERE RunContacts.State = {(int)RunContactState.Unconfirmed} AND excluded.State = {(int)RunContactState.Pending} " +
             "RETURNING ProfileId";
         // Text, as EF Core stores Guid keys in SQLite.
         command.Parameters.Add(new SqliteParameter("$run", SqliteType.Text) { Value = runId });
-        command.Parameters.AddWithValue("$state", (int)state);
         command.Parameters.AddWithValue("$contacts", json);
         var inserted = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -323,7 +335,7 @@ public sealed class AudienceReader(
         return inserted;
     }
 
-    private sealed record ContactRow(string Id, string? Email);
+    private sealed record ContactRow(string Id, string? Email, int State);
 
     private static async Task<PersonalizedPage> PersonalizeAsync(
         IPersonalizer personalizer, List<KlaviyoProfile> profiles, List<MessageSnapshot> messages, string campaignName, CampaignBrief brief,

@@ -15,6 +15,9 @@ public sealed record PersonalizedPage(List<ProfilePropertyPatch> Patches, int By
     /// <summary>The stream's cursor after this page; null when it was the stream's last.</summary>
     public string? CursorAfter { get; init; }
 
+    /// <summary>Contacts of the page held out (claimed HeldOut, no patch): counted as processed once the page is confirmed.</summary>
+    public int HeldOut { get; init; }
+
     /// <summary>Where the page's content came from (contacts times messages), added to the run's stats once confirmed.</summary>
     public PageSourceCounts Sources { get; init; } = PageSourceCounts.None;
 }

@@ -232,7 +232,8 @@ public sealed class RunCleanup(
                     var query = db.RunContacts.AsNoTracking().Where(e =>
                         earlierIds.Contains(e.RunId) && _mayCarryProperties.Contains(e.State) &&
                         // This run's own removal already unset these properties on its contacts.
-                        !db.RunContacts.Any(c => c.RunId == run.Id && c.ProfileId == e.ProfileId && c.State != RunContactState.Excluded));
+                        // (Held-out contacts were not: they never were this run's to write.)
+                        !db.RunContacts.Any(c => c.RunId == run.Id && c.ProfileId == e.ProfileId && c.State != RunContactState.Excluded && c.State != RunContactState.HeldOut));
                     if (after is not null)
                     {
                         query = query.Where(e => string.Compare(e.ProfileId, after) > 0);

@@ -36,6 +36,12 @@ public sealed class PersonalizationRun
     /// <summary>Contacts an import job rejected.</summary>
     public long Failed { get; set; }
 
+    /// <summary>Contacts held out (<see cref="HoldoutShare"/>): read, recorded, never written; the holdout's control group.</summary>
+    public long HeldOut { get; set; }
+
+    /// <summary>Share of the audience held out (0 to 0.5), fixed at the start; 0 for no holdout.</summary>
+    public double HoldoutShare { get; set; }
+
     /// <summary>Contacts whose personalizer fell back to the original content.</summary>
     public long FellBack { get; set; }
 
@@ -75,6 +81,6 @@ public sealed class PersonalizationRun
     /// <summary>True once clean-up (restore + property removal) finished, for cancelled and failed runs.</summary>
     public bool CleanedUp { get; set; }
 
-    /// <summary>Share of the audience written (0..1), from the final counts; null while unknown.</summary>
-    public double? Coverage => TotalEstimate is > 0 ? Math.Min(1.0, (double)Written / TotalEstimate.Value) : null;
+    /// <summary>Share of the audience done (written, or held out on purpose) (0..1), from the final counts; null while unknown.</summary>
+    public double? Coverage => TotalEstimate is > 0 ? Math.Min(1.0, (double)(Written + HeldOut) / TotalEstimate.Value) : null;
 }

@@ -81,11 +81,13 @@ public sealed class PersonalizationRunService(
                 // A Draft's planned datetime is no deadline: the run neither stops at it nor warns against it.
                 SendTime = SendTimeCheck.DeadlineOf(campaign.Status, campaign.SendTime),
                 Brief = brief is null || brief.IsEmpty ? null : brief,
+                HoldoutShare = request.HoldoutShare,
             };
             // Before the run exists: a crash in between leaves copy nobody reads, never a run without the approved copy.
             await approvedCopy.CopyToRunAsync(campaign.KlaviyoId, run.Id, cancellationToken);
             var who = request.Trigger == RunTrigger.Tag ? $"the Klaviyo tag '{request.StartedBy}'" : request.StartedBy ?? "a marketer";
-            await store.AddAsync(run, $"Started by {who} for {run.MessageIds.Count} message(s)", request.StartedBy, cancellationToken);
+            var holdout = run.HoldoutShare > 0 ? $", {run.HoldoutShare:P0} held out as a control" : "";
+            await store.AddAsync(run, $"Started by {who} for {run.MessageIds.Count} message(s){holdout}", request.StartedBy, cancellationToken);
             await personalizationStats.InitAsync(run.Id, personalizer, cancellationToken);
         }
         finally

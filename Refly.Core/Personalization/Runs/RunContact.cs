@@ -36,4 +36,10 @@ public enum RunContactState
     /// when its page is read again; a clean-up removes its properties either way.
     /// </summary>
     Unconfirmed = 5,
+
+    /// <summary>
+    /// In the run's holdout (<see cref="Refly.Core.Impact.Holdouts.HoldoutSelector"/>): keeps the original content, so no
+    /// property is ever written for it; the control group of the holdout comparison.
+    /// </summary>
+    HeldOut = 6,
 }

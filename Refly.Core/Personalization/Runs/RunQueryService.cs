@@ -41,6 +41,12 @@ public sealed record RunView(
     /// </summary>
     public bool IsEtaSettled { get; init; } = true;
 
+    /// <summary>Contacts held out as the control group: recorded, never written.</summary>
+    public long HeldOut { get; init; }
+
+    /// <summary>The share of the audience the run holds out (0 for no holdout).</summary>
+    public double HoldoutShare { get; init; }
+
     /// <summary>Where the run's content came from (model, rule-based, original); null while runs do not record it.</summary>
     public RunSourceSplit? SourceSplit { get; init; }
 
@@ -155,7 +161,7 @@ public sealed class RunQueryService(
         {
             var now = time.GetUtcNow();
             var elapsed = run.StartedAt is { } started ? now - started : TimeSpan.Zero;
-            var done = Math.Min(run.Written + run.Failed, total);
+            var done = Math.Min(run.Written + run.Failed + run.HeldOut, total);
             var sinceStart = elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed;
             var estimate = RunEstimate.ComputeSmoothed(total, done, sinceStart, throughput.ContactsPerSecond, now, run.SendTime);
             rate = estimate.IsMeasured ? estimate.ContactsPerSecond : null;
@@ -165,7 +171,7 @@ public sealed class RunQueryService(
         }
         else if (run.StartedAt is { } started && run.FinishedAt is { } finished && finished > started)
         {
-            rate = (run.Written + run.Failed) / (finished - started).TotalSeconds;
+            rate = (run.Written + run.Failed + run.HeldOut) / (finished - started).TotalSeconds;
         }
 
         return new RunView(run.Id, run.CampaignKlaviyoId, run.State, run.Trigger, run.StartedBy, run.MessageIds, run.TotalEstimate,
@@ -173,6 +179,8 @@ public sealed class RunQueryService(
             run.State == RunState.Completed ? run.Coverage : null, rate, eta, inTime)
         {
             IsEtaSettled = settled,
+            HeldOut = run.HeldOut,
+            HoldoutShare = run.HoldoutShare,
         };
     }
 }

@@ -11,5 +11,6 @@ public static class StartRunErrors
     public const string SendTime = "SendTime";
     public const string UnknownPersonalizer = "UnknownPersonalizer";
     public const string NoModel = "NoModel";
+    public const string InvalidHoldout = "InvalidHoldout";
     public const string InvalidBrief = CampaignBriefValidator.ErrorCode;
 }

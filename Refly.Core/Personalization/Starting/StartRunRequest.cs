@@ -18,4 +18,10 @@ public sealed record StartRunRequest(string CampaignId, IReadOnlyList<string> Me
     /// brief, else <see cref="CampaignBrief.Default"/>.
     /// </summary>
     public CampaignBrief? Brief { get; init; }
+
+    /// <summary>
+    /// Share of the audience held out as a control (0 to <see cref="Refly.Core.Impact.Holdouts.HoldoutSelector.MaxShare"/>):
+    /// those contacts keep the original content. 0 holds nobody out.
+    /// </summary>
+    public double HoldoutShare { get; init; }
 }

@@ -1,4 +1,6 @@
+using System.Globalization;
 using FluentValidation;
+using Refly.Core.Impact.Holdouts;
 using Refly.Core.Campaigns;
 
 namespace Refly.Core.Personalization;
@@ -25,6 +27,12 @@ public sealed class StartRunValidator : AbstractValidator<StartRunContext>
             .Must(p => p is null || PersonalizerNames.IsKnown(p))
             .WithErrorCode(StartRunErrors.UnknownPersonalizer)
             .WithMessage(c => $"Unknown personalizer '{c.Request.Personalizer}': use one of {string.Join(", ", PersonalizerNames.All.Select(n => $"'{n}'"))}.");
+
+        RuleFor(c => c.Request.HoldoutShare)
+            .Must(share => double.IsFinite(share) && share is >= 0 and <= HoldoutSelector.MaxShare)
+            .WithErrorCode(StartRunErrors.InvalidHoldout)
+            .WithMessage(c => $"The holdout share must be between 0 and {HoldoutSelector.MaxShare.ToString(CultureInfo.InvariantCulture)} (0% to 50% of the audience); got {c.Request.HoldoutShare.ToString(CultureInfo.InvariantCulture)}.")
+            .OverridePropertyName("HoldoutShare");
 
         When(c => c.Campaign is { RemovedFromKlaviyoAt: null }, () =>
         {

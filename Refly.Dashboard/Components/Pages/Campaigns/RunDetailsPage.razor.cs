@@ -176,7 +176,7 @@ public sealed partial class RunDetailsPage : IDisposable
         {
             var user = AuthenticationState is null ? null : (await AuthenticationState).User.Identity?.Name;
             var result = await RunService.StartAsync(
-                new StartRunRequest(CampaignId, _run.MessageIds, RunTrigger.Manual, user ?? "a marketer"), _disposed.Token);
+                new StartRunRequest(CampaignId, _run.MessageIds, RunTrigger.Manual, user ?? "a marketer") { HoldoutShare = _run.HoldoutShare }, _disposed.Token);
             if (result.Succeeded)
             {
                 Navigation.NavigateTo($"marketing/campaigns/{Uri.EscapeDataString(CampaignId)}/runs/{result.Run!.Id}");
