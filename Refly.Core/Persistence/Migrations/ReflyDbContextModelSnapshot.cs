@@ -124,6 +124,73 @@ namespace Refly.Core.Persistence.Migrations
                     b.ToTable("CampaignMessages");
                 });
 
+            modelBuilder.Entity("Refly.Core.Impact.Holdouts.HoldoutEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ProfileId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Value")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "ProfileId");
+
+                    b.ToTable("HoldoutEvents");
+                });
+
+            modelBuilder.Entity("Refly.Core.Impact.Holdouts.HoldoutResult", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CampaignKlaviyoId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ComputedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("EventsStored")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("NextRefreshAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ReadUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ResultJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SendTime")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RunId");
+
+                    b.HasIndex("CampaignKlaviyoId");
+
+                    b.HasIndex("NextRefreshAt");
+
+                    b.ToTable("HoldoutResults");
+                });
+
             modelBuilder.Entity("Refly.Core.Leases.LeaseRecord", b =>
                 {
                     b.Property<string>("Name")
@@ -316,6 +383,12 @@ namespace Refly.Core.Persistence.Migrations
 
                     b.Property<long?>("FinishedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<long>("HeldOut")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("HoldoutShare")
+                        .HasColumnType("REAL");
 
                     b.PrimitiveCollection<string>("MessageIds")
                         .IsRequired()
@@ -537,6 +610,24 @@ namespace Refly.Core.Persistence.Migrations
                     b.HasOne("Refly.Core.Campaigns.Campaign", null)
                         .WithMany("Messages")
                         .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Refly.Core.Impact.Holdouts.HoldoutEvent", b =>
+                {
+                    b.HasOne("Refly.Core.Personalization.PersonalizationRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Refly.Core.Impact.Holdouts.HoldoutResult", b =>
+                {
+                    b.HasOne("Refly.Core.Personalization.PersonalizationRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -51,6 +51,9 @@ public sealed record PersonalizationPlan(
 
     /// <summary>The campaign's saved brief (the samples are written with it); <see cref="CampaignBrief.Default"/> when none was saved.</summary>
     public CampaignBrief Brief { get; init; } = CampaignBrief.Default;
+
+    /// <summary>The holdout share the modal starts with (<see cref="PersonalizationOptions.DefaultHoldoutShare"/>).</summary>
+    public double DefaultHoldoutShare { get; init; } = 0.10;
 }
 
 /// <summary>Estimates a run before it starts (audience size, duration against the send time) and previews sample contacts.</summary>
@@ -64,7 +67,8 @@ public sealed class PersonalizationPlanner(
     ExpectedThroughput throughput,
     ILogger<PersonalizationPlanner> logger,
     CampaignBriefStore briefs,
-    PlanChoicesService? choices = null)
+    PlanChoicesService? choices = null,
+    Microsoft.Extensions.Options.IOptions<PersonalizationOptions>? options = null)
 {
     /// <summary>At least this many of the largest fact groups are shown as samples (fewer only when the page has fewer).</summary>
     public const int SampleGroups = 5;
@@ -123,6 +127,7 @@ public sealed class PersonalizationPlanner(
             Originals = originals,
             EstimateFailure = failure,
             Brief = brief,
+            DefaultHoldoutShare = options?.Value.DefaultHoldoutShare ?? 0.10,
         };
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Refly.Core.Campaigns;
+using Refly.Core.Impact.Holdouts;
 using Refly.Core.Personalization;
 using Refly.Dashboard.Hosting;
 
@@ -18,6 +19,7 @@ public sealed partial class PersonalizeDialog : IDisposable
     private bool _starting;
     private CampaignBrief? _brief;
     private IReadOnlyList<FluentValidation.Results.ValidationFailure> _briefErrors = [];
+    private int? _holdoutPercent;
 
     [CascadingParameter]
     private IMudDialogInstance MudDialog { get; set; } = default!;
@@ -64,6 +66,7 @@ public sealed partial class PersonalizeDialog : IDisposable
         {
             _plan = await Planner.PlanAsync(Campaign, _closed.Token);
             _personalizer = _plan.Choices?.DefaultPersonalizer;
+            _holdoutPercent ??= (int)Math.Round(_plan.DefaultHoldoutShare * 100);
             _approval = new SampleApprovalDraft(_plan.Samples);
         }
         catch (OperationCanceledException) when (_closed.IsCancellationRequested)
@@ -101,7 +104,12 @@ public sealed partial class PersonalizeDialog : IDisposable
         }
         // The brief as shown (the saved one unless edited) is saved with the start.
         var result = await Runs.StartAsync(
-            new StartRunRequest(Campaign.KlaviyoId, ordered, RunTrigger.Manual, StartedBy ?? "a marketer") { Personalizer = _personalizer, Brief = _brief ?? _plan?.Brief },
+            new StartRunRequest(Campaign.KlaviyoId, ordered, RunTrigger.Manual, StartedBy ?? "a marketer") 
+            {
+                Personalizer = _personalizer,
+                Brief = _brief ?? _plan?.Brief,
+                HoldoutShare = HoldoutPercent / 100.0,
+            },
             _closed.Token);
         _starting = false;
         if (result.Succeeded)
@@ -118,6 +126,17 @@ public sealed partial class PersonalizeDialog : IDisposable
     }
 
     private void Cancel() => MudDialog.Cancel();
+
+    /// <summary>The share held out, in whole percent (0 to 50).</summary>
+    private int HoldoutPercent => Math.Clamp(_holdoutPercent ?? 10, 0, (int)(HoldoutSelector.MaxShare * 100));
+
+    private void SetHoldout(int percent)
+    {
+        _holdoutPercent = Math.Clamp(percent, 0, (int)(HoldoutSelector.MaxShare * 100));
+        _errors = [];
+    }
+
+    private string HoldoutHintText => HoldoutHint.For(_plan?.EstimatedRecipients, HoldoutPercent / 100.0);
 
     /// <summary>The original content (not a lookup expression left by an earlier run) once the plan is loaded.</summary>
     private MessageContent OriginalOf(CampaignMessage message) =>
