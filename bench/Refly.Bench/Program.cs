@@ -256,6 +256,17 @@ else
             }
         }
     }
+    // --only impact-join: the holdout's events inserted and joined in SQLite for 1,000,000 recipients (--impact-size N).
+    if (only is not null && Selected("impact-join"))
+    {
+        var impactSize = int.Parse(args.SkipWhile(a => a != "--impact-size").Skip(1).FirstOrDefault() ?? "1000000", CultureInfo.InvariantCulture);
+        Line("");
+        Line("Holdout events in SQLite (HoldoutEventStore): a run's contacts, a send's events appended in batches of 5,000, then the join with the run's contacts and the comparison:");
+        Line("");
+        Line("| recipients | held out | events | contacts inserted | events inserted | join and comparison | open rate personalized / control | timeline points | peak working set | database |");
+        Line("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Line(await ImpactJoinBenchmark.RunAsync(impactSize));
+    }
     if (Selected("neighbour"))
     {
         await NeighbourScenarioAsync(200_000, 0.3);
