@@ -28,7 +28,7 @@ internal static class ImpactJoinBenchmark
         {
             ["ConnectionStrings:Refly"] = $"Data Source={Path.Combine(folder, "refly.db")}",
         }).Build();
-        var services = new ServiceCollection().AddLogging().AddPersistence(configuration);
+        var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration).AddPersistence(configuration);
         services.AddSingleton<HoldoutEventStore>();
         await using var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);

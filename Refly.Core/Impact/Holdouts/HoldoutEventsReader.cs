@@ -197,24 +197,35 @@ public sealed class HoldoutEventsReader(
             var batch = new List<HoldoutEventRow>(batchSize + KlaviyoClient.MaxEventsPageSize);
             var query = new KlaviyoEventQuery(metric.Id, from, until);
             // The next page is on its way while this one is written: Klaviyo's pace and SQLite's writes overlap.
-            var next = klaviyo.GetEventsPageAsync(query, null, cancellationToken);
-            while (next is not null)
+            Task<KlaviyoPage<KlaviyoEvent>>? next = klaviyo.GetEventsPageAsync(query, null, cancellationToken);
+            try
             {
-                var page = await next;
-                next = page.NextCursor is { } cursor ? klaviyo.GetEventsPageAsync(query, cursor, cancellationToken) : null;
-                foreach (var e in page.Items)
+                while (next is not null)
                 {
-                    var message = kind == HoldoutEventKind.Converted ? e.AttributedMessageId : e.MessageId;
-                    if (e.ProfileId is { } profile && message is not null && messages.Contains(message))
+                    var page = await next;
+                    next = page.NextCursor is { } cursor ? klaviyo.GetEventsPageAsync(query, cursor, cancellationToken) : null;
+                    foreach (var e in page.Items)
                     {
-                        batch.Add(new HoldoutEventRow(profile, kind, e.Datetime, kind == HoldoutEventKind.Converted ? (double)(e.Value ?? 0m) : 0));
+                        var message = kind == HoldoutEventKind.Converted ? e.AttributedMessageId : e.MessageId;
+                        if (e.ProfileId is { } profile && message is not null && messages.Contains(message))
+                        {
+                            batch.Add(new HoldoutEventRow(profile, kind, e.Datetime, kind == HoldoutEventKind.Converted ? (double)(e.Value ?? 0m) : 0));
+                        }
+                    }
+                    if (batch.Count >= batchSize || next is null)
+                    {
+                        await events.InsertAsync(run.Id, batch, cancellationToken);
+                        kept += batch.Count;
+                        batch.Clear();
                     }
                 }
-                if (batch.Count >= batchSize || next is null)
+            }
+            finally
+            {
+                if (next is not null)
                 {
-                    await events.InsertAsync(run.Id, batch, cancellationToken);
-                    kept += batch.Count;
-                    batch.Clear();
+                    // A failed insert leaves the next page in flight: it is awaited (its outcome no longer matters), never orphaned.
+                    await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
             }
         }

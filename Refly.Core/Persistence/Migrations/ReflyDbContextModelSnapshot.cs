@@ -149,7 +149,7 @@ namespace Refly.Core.Persistence.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("RunId", "ProfileId");
+                    b.HasIndex("RunId");
 
                     b.ToTable("HoldoutEvents");
                 });

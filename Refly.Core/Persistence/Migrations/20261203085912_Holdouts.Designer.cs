@@ -11,7 +11,7 @@ using Refly.Core.Persistence;
 namespace Refly.Core.Persistence.Migrations
 {
     [DbContext(typeof(ReflyDbContext))]
-    [Migration("20261203083409_Holdouts")]
+    [Migration("20261203085912_Holdouts")]
     partial class Holdouts
     {
         /// <inheritdoc />
@@ -152,7 +152,7 @@ namespace Refly.Core.Persistence.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("RunId", "ProfileId");
+                    b.HasIndex("RunId");
 
                     b.ToTable("HoldoutEvents");
                 });

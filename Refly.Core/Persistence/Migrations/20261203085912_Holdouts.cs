@@ -73,9 +73,9 @@ namespace Refly.Core.Persistence.Migrations
                 });
 
             migrationBuilder.CreateIndex(
-                name: "IX_HoldoutEvents_RunId_ProfileId",
+                name: "IX_HoldoutEvents_RunId",
                 table: "HoldoutEvents",
-                columns: new[] { "RunId", "ProfileId" });
+                column: "RunId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_HoldoutResults_CampaignKlaviyoId",
