@@ -53,8 +53,8 @@ public sealed record RunView(
     /// <summary>The run's personalizer, split, model calls, tokens and cost; null for a run that recorded none.</summary>
     public RunPersonalizationView? Personalization { get; init; }
 
-    /// <summary>Written share of the total, 0..100; null while the total is unknown.</summary>
-    public double? Percent => Total is > 0 ? Math.Min(100.0, 100.0 * Written / Total.Value) : null;
+    /// <summary>Done share of the total (written, or held out on purpose), 0..100; null while the total is unknown.</summary>
+    public double? Percent => Total is > 0 ? Math.Min(100.0, 100.0 * (Written + HeldOut) / Total.Value) : null;
 }
 
 /// <summary>Reads runs for the UI and the API; both show the same numbers because both use this.</summary>

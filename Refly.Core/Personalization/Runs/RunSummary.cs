@@ -26,6 +26,11 @@ public sealed record RunSummary(string Headline, IReadOnlyList<string> Details)
         var counts = run.Total is { } total
             ? $"{run.Written.ToString("N0", CultureInfo.InvariantCulture)} of {total.ToString("N0", CultureInfo.InvariantCulture)}"
             : $"{run.Written.ToString("N0", CultureInfo.InvariantCulture)} written";
+        if (run.HeldOut > 0)
+        {
+            // Held-out contacts are done too (they keep the original on purpose): "178,200 of 198,000 · 19,800 held out".
+            counts += $"{Separator}{run.HeldOut.ToString("N0", CultureInfo.InvariantCulture)} held out";
+        }
         var duration = DurationOf(run) is { } d ? FormatDuration(d) : null;
         return run.State switch
         {

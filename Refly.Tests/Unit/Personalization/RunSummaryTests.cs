@@ -20,6 +20,15 @@ public sealed class RunSummaryTests
     }
 
     [Fact]
+    public void CompletedWithHoldout_SaysHowManyWereHeldOut_AndTheyCountAsDone()
+    {
+        var run = Run(RunState.Completed, 198_000, 178_200, TimeSpan.FromSeconds(185)) with { HeldOut = 19_800, HoldoutShare = 0.1 };
+
+        Assert.Equal("Completed · 178,200 of 198,000 · 19,800 held out · 3 min · by ana@example.com", RunSummary.Of(run).Text);
+        Assert.Equal(100, run.Percent);
+    }
+
+    [Fact]
     public void Cancelled_SaysHowFarItGot()
     {
         var summary = RunSummary.Of(Run(RunState.Cancelled, 1_000, 437, TimeSpan.FromMinutes(2)));
