@@ -199,6 +199,59 @@ public sealed class RunCleanup(
     }
 
     /// <summary>
+    /// A held-out contact must see the original content, but a campaign's earlier run of the same messages may have
+    /// written their properties on it (this run writes nothing for it, so nothing overwrites them): unsets this run's
+    /// messages' properties on those held-out contacts. Idempotent (a resume simply unsets again). Returns how many.
+    /// </summary>
+    public async Task<long> ClearHeldOutAsync(PersonalizationRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.HoldoutShare <= 0)
+        {
+            return 0;
+        }
+        var messages = run.MessageIds.ToHashSet(StringComparer.Ordinal);
+        List<Guid> earlierIds;
+        await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
+        {
+            earlierIds = (await db.Runs.AsNoTracking()
+                    .Where(r => r.CampaignId == run.CampaignId && r.Id != run.Id && r.CreatedAt <= run.CreatedAt)
+                    .Select(r => new { r.Id, r.MessageIds })
+                    .ToListAsync(cancellationToken))
+                .Where(r => r.MessageIds.Any(messages.Contains))
+                .Select(r => r.Id)
+                .ToList();
+        }
+        if (earlierIds.Count == 0)
+        {
+            return 0;
+        }
+        var unset = run.MessageIds.SelectMany(id => PersonalizedMarkup.Properties(PersonalizedMarkup.MessageKey(id))).ToList();
+        var chunk = options.Value.MaxProfilesPerImportJob;
+        var cleared = 0L;
+        await UnsetInChunksAsync(
+            run.Id,
+            async (db, after, token) =>
+            {
+                var query = db.RunContacts.AsNoTracking().Where(c =>
+                    c.RunId == run.Id && c.State == RunContactState.HeldOut &&
+                    db.RunContacts.Any(e => earlierIds.Contains(e.RunId) && e.ProfileId == c.ProfileId && _mayCarryProperties.Contains(e.State)));
+                if (after is not null)
+                {
+                    query = query.Where(c => string.Compare(c.ProfileId, after) > 0);
+                }
+                var page = await query.OrderBy(c => c.ProfileId).Take(chunk).Select(c => new Contact(c.ProfileId, c.Email)).ToListAsync(token);
+                cleared += page.Count;
+                return page;
+            },
+            unset,
+            // The contacts stay HeldOut (this run never wrote them); the earlier runs' rows keep their state for their own clean-up.
+            (_, _, _) => Task.CompletedTask,
+            cancellationToken);
+        return cleared;
+    }
+
+    /// <summary>
     /// Once this run restores the originals, the restored messages no longer reference the properties that the
     /// campaign's earlier (completed) runs wrote for them: unsets those on every contact of those runs that this run's own
     /// removal did not cover. An earlier run all of whose messages are restored has its contacts marked Removed.

@@ -228,6 +228,12 @@ public sealed partial class RunExecutor(
         }
 
         var outcome = await pipeline.RunAsync(run, campaign.Name, campaign.Audiences, cancellationToken);
+        var cleared = await cleanup.ClearHeldOutAsync(run, cancellationToken);
+        if (cleared > 0)
+        {
+            await store.AddEventAsync(run.Id, "Holdout",
+                $"{cleared:N0} held-out contact(s) still had an earlier run's properties for these messages; removed, so they see the original content", cancellationToken);
+        }
         var message = outcome.ReachedEnd ? "Every contact of the audience was processed" : outcome.StopReason!;
         await store.TransitionAsync(run.Id, RunState.InProgress, RunState.Completed, message, change: r =>
         {

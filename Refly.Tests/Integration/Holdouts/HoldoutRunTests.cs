@@ -85,6 +85,25 @@ public sealed class HoldoutRunTests
         Assert.All(await IdsAsync(host, run.Id, RunContactState.HeldOut), id => Assert.True(HoldoutSelector.IsHeldOut(run.Id, id, 0.3)));
     }
 
+    [Fact]
+    public async Task SecondRunWithHoldout_HeldOutContactsLoseTheFirstRunsProperties()
+    {
+        await using var host = await CoreTestHost.StartAsync();
+        var scenario = RunScenario.Create(host.Store, sizeA: 1_000);
+        var message = scenario.Campaign.Messages[0];
+        var first = await StartAsync(host, scenario.Campaign.Id, [message.Id], holdoutShare: 0);
+        await RunScenario.WaitForStateAsync(host, first.Id, RunState.Completed, TimeSpan.FromSeconds(120));
+        Assert.All(scenario.AudienceIds, id => Assert.True(RunScenario.HasProperties(host.Store, id, message.Id)));
+
+        var second = await StartAsync(host, scenario.Campaign.Id, [message.Id], holdoutShare: 0.3);
+        await RunScenario.WaitForStateAsync(host, second.Id, RunState.Completed, TimeSpan.FromSeconds(120));
+
+        var heldOut = await IdsAsync(host, second.Id, RunContactState.HeldOut);
+        Assert.NotEmpty(heldOut);
+        Assert.All(heldOut, id => Assert.False(RunScenario.HasProperties(host.Store, id, message.Id), $"held-out {id} kept the first run's properties"));
+        Assert.All(scenario.AudienceIds.Where(id => !heldOut.Contains(id)), id => Assert.True(RunScenario.HasProperties(host.Store, id, message.Id)));
+    }
+
     internal static async Task<PersonalizationRun> StartAsync(CoreTestHost host, string campaignId, IReadOnlyList<string> messageIds, double holdoutShare)
     {
         await host.Get<Refly.Core.Campaigns.CampaignSyncService>().SyncAsync(CancellationToken.None);
