@@ -256,21 +256,21 @@ public sealed class PersonalizationPlanner(
         CancellationToken cancellationToken)
     {
         var llm = personalizer as LlmPersonalizer;
-        var before = llm?.Stats.Snapshot();
+        // The samples' own counters: a run using the model at the same time does not blur the measurement.
+        var usage = llm is null ? null : new LlmPersonalizerStats();
         var started = time.GetTimestamp();
-        var results = await Task.WhenAll(requests.Select(r => personalizer.PersonalizeAsync(r, cancellationToken).AsTask()));
+        var results = await Task.WhenAll(requests.Select(r => personalizer.PersonalizeAsync(r with { Usage = usage }, cancellationToken).AsTask()));
         var elapsed = time.GetElapsedTime(started);
-        if (llm is not null && before is not null)
+        if (llm is not null && usage is not null)
         {
-            var after = llm.Stats.Snapshot();
-            var calls = after.ModelCalls - before.ModelCalls;
+            var measured = usage.Snapshot();
             preview.Value = new PreviewModelCalls(
-                after.GroupsGenerated - before.GroupsGenerated,
-                calls,
-                after.InputTokens - before.InputTokens,
-                after.OutputTokens - before.OutputTokens,
+                measured.GroupsGenerated,
+                measured.ModelCalls,
+                measured.InputTokens,
+                measured.OutputTokens,
                 elapsed,
-                (int)Math.Clamp(Math.Min(calls, Math.Max(after.ConcurrencyLimit, 1)), 1, int.MaxValue));
+                (int)Math.Clamp(Math.Min(measured.ModelCalls, Math.Max(llm.Stats.Snapshot().ConcurrencyLimit, 1)), 1, int.MaxValue));
         }
         return results;
     }
