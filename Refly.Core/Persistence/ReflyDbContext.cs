@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Refly.Core.Campaigns;
+using Refly.Core.Impact.Reporting;
 using Refly.Core.Leases;
 using Refly.Core.Personalization;
 using Refly.Core.Triggers;
@@ -31,6 +32,12 @@ public sealed class ReflyDbContext(DbContextOptions<ReflyDbContext> options) : D
     public DbSet<ApprovedCopy> ApprovedCopies => Set<ApprovedCopy>();
 
     public DbSet<CampaignBriefRecord> CampaignBriefs => Set<CampaignBriefRecord>();
+
+    public DbSet<CampaignReportRow> CampaignReportRows => Set<CampaignReportRow>();
+
+    public DbSet<CampaignReportSchedule> CampaignReportSchedules => Set<CampaignReportSchedule>();
+
+    public DbSet<ReportingBudgetDay> ReportingBudgetDays => Set<ReportingBudgetDay>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReflyDbContext).Assembly, type => !AccountsEntityConfigurations.IsAccountsConfiguration(type));

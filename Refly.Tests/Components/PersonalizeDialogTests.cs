@@ -117,6 +117,7 @@ public sealed class PersonalizeDialogTests : MudTestContext, IClassFixture<Perso
         Assert.Equal(2, Checkboxes.Count);
         Assert.All(Checkboxes, box => Assert.False(box.IsChecked()));
         Assert.Contains("Nothing is pre-selected", _provider.Find("[data-testid='ab-copy']").TextContent, StringComparison.Ordinal);
+        Assert.Equal("Keep one variation unselected as the control to measure the lift.", _provider.Find("[data-testid='control-hint']").TextContent.Trim());
         Assert.True(ConfirmButton.HasAttribute("disabled"));
 
         await _provider.InvokeAsync(() => Checkboxes[1].Change(true));
