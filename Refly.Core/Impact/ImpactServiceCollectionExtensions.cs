@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Refly.Core.Impact.Reporting;
+using Refly.Core.Settings;
 
 namespace Refly.Core.Impact;
 
@@ -12,6 +14,9 @@ public static class ImpactServiceCollectionExtensions
         services.AddOptions<ImpactOptions>().Bind(configuration.GetSection(ImpactOptions.Section));
         services.TryAddTransient<ConversionMetricResolver>();
         services.TryAddSingleton<IHoldoutImpactSource, NoHoldoutImpact>();
+        services.AddSettingsSection<ConversionMetricSettings>().AddStoredSettingsOverride<ImpactOptions>(ConversionMetricSettings.Apply);
+        services.AddImpactReporting(configuration);
+        services.TryAddSingleton<CampaignImpactService>();
         return services;
     }
 

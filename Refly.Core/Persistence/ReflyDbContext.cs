@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Refly.Core.Campaigns;
+using Refly.Core.Impact.Reporting;
 using Refly.Core.Impact.Holdouts;
 using Refly.Core.Leases;
 using Refly.Core.Personalization;
@@ -36,6 +37,12 @@ public sealed class ReflyDbContext(DbContextOptions<ReflyDbContext> options) : D
     public DbSet<HoldoutEvent> HoldoutEvents => Set<HoldoutEvent>();
 
     public DbSet<HoldoutResult> HoldoutResults => Set<HoldoutResult>();
+
+    public DbSet<CampaignReportRow> CampaignReportRows => Set<CampaignReportRow>();
+
+    public DbSet<CampaignReportSchedule> CampaignReportSchedules => Set<CampaignReportSchedule>();
+
+    public DbSet<ReportingBudgetDay> ReportingBudgetDays => Set<ReportingBudgetDay>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReflyDbContext).Assembly, type => !AccountsEntityConfigurations.IsAccountsConfiguration(type));

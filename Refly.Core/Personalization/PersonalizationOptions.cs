@@ -37,11 +37,12 @@ public sealed class PersonalizationOptions
     public int ReadConcurrency { get; set; } = 8;
 
     /// <summary>
-    /// Pages a stream reads ahead while earlier pages are still being personalized (a model personalizer waits on its
-    /// calls; reading on keeps its concurrency busy). Pages are still handed to the writer in their order.
+    /// Pages a stream reads ahead while earlier pages are still being personalized (a model call writing 16 groups takes
+    /// seconds; reading on keeps the model's concurrency busy: 8 streams x 32 pages keep ~256 calls' worth in flight).
+    /// Pages are still handed to the writer in their order, each as soon as it and those before it are ready.
     /// </summary>
-    [Range(1, 64)]
-    public int PagesAheadPerStream { get; set; } = 8;
+    [Range(1, 256)]
+    public int PagesAheadPerStream { get; set; } = 32;
 
     /// <summary>A list or segment is split into a joined_group_at window per this many profiles.</summary>
     [Range(100, 10_000_000)]

@@ -178,6 +178,7 @@ internal static class AutomationApi
             .WithSummary("One run: state, trigger, message ids, counts, started/finished, error.");
 
         api.MapPreviewApi();
+        api.MapImpactApi();
 
         // Anything else under /api/v1 (an unknown path, or a known one with the wrong method or content type) is
         // answered by routing and ApiProblemMiddleware as problem details, behind the same token.

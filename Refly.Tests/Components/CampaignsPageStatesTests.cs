@@ -2,6 +2,7 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using Refly.Core.Campaigns;
+using Refly.Core.Impact;
 using Refly.Core.Klaviyo;
 using Refly.Core.Notifications;
 using Refly.Core.Personalization;
@@ -26,6 +27,7 @@ public sealed class CampaignsPageStatesTests : MudTestContext
         Services.AddSingleton(host.Get<SyncStatus>());
         Services.AddSingleton(host.Get<RunQueryService>());
         Services.AddSingleton(host.Get<PersonalizationRunService>());
+        AddImpactServices(host);
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<BrowserTimeZone>();
         Render<MudPopoverProvider>();
@@ -114,5 +116,52 @@ public sealed class CampaignsPageStatesTests : MudTestContext
             Assert.Equal("3", Cell().GetAttribute("data-written"));
         }, _timeout);
         Assert.Contains("In Progress", Cell().TextContent, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>The campaigns table's lift column for Sent campaigns, from stored report numbers.</summary>
+public sealed class CampaignsLiftColumnTests : MudTestContext
+{
+    private static readonly TimeSpan _timeout = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task SentCampaigns_ShowTheirOpenRateLift_NotSignificantYet_OrADash_AndOthersNothing()
+    {
+        await using var host = await CoreTestHost.StartAsync(startScheduler: false);
+        Services.AddLogging();
+        Services.AddSingleton(host.Get<CampaignQueryService>());
+        Services.AddSingleton(host.Get<IChangeNotifier>());
+        Services.AddSingleton(host.Get<SyncStatus>());
+        Services.AddSingleton(host.Get<RunQueryService>());
+        Services.AddSingleton(host.Get<PersonalizationRunService>());
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddScoped<BrowserTimeZone>();
+        AddImpactServices(host);
+        Render<MudPopoverProvider>();
+        var winner = ImpactSeed.AddSentAb(host.Store, "Winner", TimeSpan.FromHours(30));
+        var close = ImpactSeed.AddSentAb(host.Store, "Too close", TimeSpan.FromHours(29));
+        var waiting = ImpactSeed.AddSentAb(host.Store, "Just sent", TimeSpan.FromMinutes(20));
+        var draft = host.Store.AddCampaign("Draft", CampaignStatuses.Draft, DateTimeOffset.UtcNow.AddDays(3));
+        await host.Get<CampaignSyncService>().SyncAsync(CancellationToken.None);
+        await ImpactSeed.AddReportAsync(host.Services, winner.Id,
+            (winner.Messages[0].Id, new ImpactRates(20_000, 6_240, 800, 100, 4_000)), (winner.Messages[1].Id, new ImpactRates(20_000, 6_000, 780, 96, 3_800)));
+        await ImpactSeed.AddCompletedRunAsync(host.Services, winner.Id, winner.Messages[0].Id);
+        await ImpactSeed.AddReportAsync(host.Services, close.Id,
+            (close.Messages[0].Id, new ImpactRates(1_000, 305, 40, 5, 200)), (close.Messages[1].Id, new ImpactRates(1_000, 300, 40, 5, 200)));
+        await ImpactSeed.AddCompletedRunAsync(host.Services, close.Id, close.Messages[0].Id);
+
+        var page = Render<CampaignsPage>();
+
+        string Lift(string campaignId) =>
+            page.Find($"td[data-campaign-id='{campaignId}']").ParentElement!.QuerySelector("[data-testid='lift-cell']")!.TextContent.Trim();
+        page.WaitForAssertion(() => Assert.Equal(4, page.FindAll("tr.campaign-row").Count), _timeout);
+        // 31.2% vs 30.0% on 20,000 each: +1.2 points, interval above zero.
+        Assert.Equal("+1.2 pts opens", Lift(winner.Id));
+        Assert.Equal("not significant yet", Lift(close.Id));
+        Assert.Equal("—", Lift(waiting.Id));
+        Assert.Equal("", Lift(draft.Id));
+        // Below 1600 px the same text shows under the personalization.
+        var inline = page.Find($"td[data-campaign-id='{winner.Id}']").ParentElement!.QuerySelector("[data-testid='lift-inline']")!;
+        Assert.Equal("Lift: +1.2 pts opens", inline.TextContent.Trim());
     }
 }

@@ -35,6 +35,7 @@ public sealed class KlaviyoUnreachableComponentTests : MudTestContext
         Services.AddSingleton(host.Get<CampaignQueryService>());
         Services.AddSingleton(host.Get<RunQueryService>());
         Services.AddSingleton(host.Get<RunStore>());
+        AddImpactServices(host);
         Services.AddSingleton(host.Get<IChangeNotifier>());
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<BrowserTimeZone>();

@@ -2,6 +2,8 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using Refly.Core.Campaigns;
+using Refly.Core.Impact;
+using Refly.Core.Impact.Reporting;
 using Refly.Core.Personalization;
 
 namespace Refly.Tests.Components;
@@ -19,6 +21,16 @@ public abstract class MudTestContext : BunitContext, IAsyncLifetime
     }
 
     Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>What the results section and the lift column use (campaign and run pages, the campaigns table), from the host.</summary>
+    protected void AddImpactServices(Support.CoreTestHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        Services.AddSingleton(host.Get<CampaignImpactService>());
+        Services.AddSingleton(host.Get<CampaignReportQueue>());
+        Services.AddSingleton(host.Get<CampaignReportTrigger>());
+        Services.AddSingleton(host.Get<ReportingBudget>());
+    }
 
     async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
 

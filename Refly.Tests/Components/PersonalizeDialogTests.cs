@@ -117,6 +117,7 @@ public sealed class PersonalizeDialogTests : MudTestContext, IClassFixture<Perso
         Assert.Equal(2, Checkboxes.Count);
         Assert.All(Checkboxes, box => Assert.False(box.IsChecked()));
         Assert.Contains("Nothing is pre-selected", _provider.Find("[data-testid='ab-copy']").TextContent, StringComparison.Ordinal);
+        Assert.Equal("Keep one variation unselected as the control to measure the lift.", _provider.Find("[data-testid='control-hint']").TextContent.Trim());
         Assert.True(ConfirmButton.HasAttribute("disabled"));
 
         await _provider.InvokeAsync(() => Checkboxes[1].Change(true));
@@ -271,5 +272,38 @@ public sealed class PersonalizeDialogTests : MudTestContext, IClassFixture<Perso
         Assert.Single(_provider.FindAll("[data-testid='sample-regenerated']"));
         Assert.True(ConfirmButton.HasAttribute("disabled"));
         Assert.Equal("Approve the samples first", _provider.Find("[data-testid='confirm-hint']").TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task BriefEditedInTheModal_MarksTheSamplesStale_UntilTheyAreWrittenAgainWithIt_ThenApproved()
+    {
+        await OpenAsync(_fixture.SingleId);
+        await ApproveAsync();
+        _provider.WaitForAssertion(() => Assert.False(ConfirmButton.HasAttribute("disabled")));
+        var groupsBefore = _provider.FindAll("[data-testid='sample-facts']").Select(e => e.TextContent.Trim()).ToList();
+
+        // Every fact but the loyalty tier is no longer allowed: the groups and their copy change.
+        foreach (var fact in Enum.GetValues<BriefFact>().Where(f => f != BriefFact.LoyaltyTier))
+        {
+            var box = _provider.FindAll($"input[data-testid='brief-fact-{fact}']").SingleOrDefault();
+            if (box is not null && box.IsChecked())
+            {
+                await _provider.InvokeAsync(() => box.Change(false));
+            }
+        }
+
+        _provider.WaitForElement("[data-testid='samples-stale']");
+        Assert.True(ConfirmButton.HasAttribute("disabled"));
+        Assert.Equal("Write the samples again with this brief, then approve them", _provider.Find("[data-testid='confirm-hint']").TextContent.Trim());
+
+        await _provider.InvokeAsync(() => _provider.Find("[data-testid='samples-rewrite']").Click());
+
+        _provider.WaitForAssertion(() => Assert.Empty(_provider.FindAll("[data-testid='samples-stale']")), TimeSpan.FromSeconds(15));
+        var groupsAfter = _provider.FindAll("[data-testid='sample-facts']").Select(e => e.TextContent.Trim()).ToList();
+        Assert.NotEqual(groupsBefore, groupsAfter);
+        Assert.All(groupsAfter, g => Assert.DoesNotContain("·", g, StringComparison.Ordinal));
+        Assert.True(ConfirmButton.HasAttribute("disabled"));
+        await ApproveAsync();
+        _provider.WaitForAssertion(() => Assert.False(ConfirmButton.HasAttribute("disabled")));
     }
 }

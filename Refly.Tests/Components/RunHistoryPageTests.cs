@@ -23,6 +23,7 @@ public sealed class RunHistoryPageTests : MudTestContext
         Services.AddLogging();
         Services.AddSingleton(host.Get<CampaignQueryService>());
         Services.AddSingleton(host.Get<RunQueryService>());
+        AddImpactServices(host);
         Services.AddSingleton(host.Get<IChangeNotifier>());
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<BrowserTimeZone>();

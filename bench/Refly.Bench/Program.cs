@@ -228,7 +228,7 @@ else
     {
         var llmSize = long.Parse(args.SkipWhile(a => a != "--llm-size").Skip(1).FirstOrDefault() ?? "200000", CultureInfo.InvariantCulture);
         var llmProfile = args.SkipWhile(a => a != "--llm-profile").Skip(1).FirstOrDefault() ?? "h100";
-        var llmConcurrency = int.Parse(args.SkipWhile(a => a != "--llm-concurrency").Skip(1).FirstOrDefault() ?? "64", CultureInfo.InvariantCulture);
+        var llmConcurrency = int.Parse(args.SkipWhile(a => a != "--llm-concurrency").Skip(1).FirstOrDefault() ?? "256", CultureInfo.InvariantCulture);
         await LlmScenarioAsync(llmSize, llmProfile, llmConcurrency);
     }
     // --only compare: per-contact vs grouped, 200,000 and 1,000,000 contacts, the three model profiles, a 10-minute

@@ -191,6 +191,98 @@ namespace Refly.Core.Persistence.Migrations
                     b.ToTable("HoldoutResults");
                 });
 
+            modelBuilder.Entity("Refly.Core.Impact.Reporting.CampaignReportRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CampaignKlaviyoId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConversionMetricId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("ConversionValue")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("Delivered")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("FetchedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("MessageKlaviyoId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Recipients")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UniqueClicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UniqueConversions")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UniqueOpens")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CampaignKlaviyoId", "MessageKlaviyoId")
+                        .IsUnique();
+
+                    b.ToTable("CampaignReportRows", (string)null);
+                });
+
+            modelBuilder.Entity("Refly.Core.Impact.Reporting.CampaignReportSchedule", b =>
+                {
+                    b.Property<string>("CampaignKlaviyoId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Fetches")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastFetchedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("NextDueAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SentAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("CampaignKlaviyoId");
+
+                    b.HasIndex("NextDueAt");
+
+                    b.ToTable("CampaignReportSchedules", (string)null);
+                });
+
+            modelBuilder.Entity("Refly.Core.Impact.Reporting.ReportingBudgetDay", b =>
+                {
+                    b.Property<long>("Day")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Queries")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Day");
+
+                    b.ToTable("ReportingBudgetDays", (string)null);
+                });
+
             modelBuilder.Entity("Refly.Core.Leases.LeaseRecord", b =>
                 {
                     b.Property<string>("Name")

@@ -20,6 +20,28 @@ public sealed class SampleApprovalDraft
     /// <summary>True once the marketer approved the samples as they stand now.</summary>
     public bool Approved { get; set; }
 
+    /// <summary>The <see cref="CampaignBrief.Hash"/> of the brief the samples were written with.</summary>
+    public string BriefHash { get; init; } = string.Empty;
+
+    /// <summary>
+    /// A draft of <paramref name="samples"/> written with another brief (hash <paramref name="briefHash"/>), not approved;
+    /// the marketer's own edits carry over to the samples of the same message and fact group.
+    /// </summary>
+    public SampleApprovalDraft Rewritten(IEnumerable<SamplePreview> samples, string briefHash)
+    {
+        var rewritten = new SampleApprovalDraft(samples) { BriefHash = briefHash };
+        var edits = _items.Where(i => i.Origin == ApprovedCopyOrigin.Marketer && i.Replacement is not null)
+            .ToDictionary(i => (i.Sample.MessageId, i.Sample.FactsHash), i => i.Replacement!);
+        foreach (var item in rewritten._items)
+        {
+            if (edits.TryGetValue((item.Sample.MessageId, item.Sample.FactsHash), out var edit))
+            {
+                item.Replace(edit, ApprovedCopyOrigin.Marketer);
+            }
+        }
+        return rewritten;
+    }
+
     /// <summary>Applies an edit when it meets the rules (<see cref="SampleApproval.Validate"/>); returns the errors per field otherwise.</summary>
     public IReadOnlyDictionary<string, string> Edit(SampleDraft item, EditableCopy edit, MessageContent original)
     {

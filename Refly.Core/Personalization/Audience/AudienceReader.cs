@@ -222,7 +222,9 @@ public sealed class AudienceReader(
                     var cursorAfter = page.NextCursor;
                     ahead.Enqueue(PersonalizeInOrderAsync(fresh, heldOut, cursorAfter));
                     cursor = cursorAfter;
-                    while (ahead.Count >= Math.Max(1, _options.PagesAheadPerStream) || (cursor is null && ahead.Count > 0))
+                    // Hand on every page that is ready (a rule-based page at once), and wait for the oldest when the
+                    // stream is as far ahead as allowed or at its end.
+                    while (ahead.Count > 0 && (ahead.Peek().IsCompleted || ahead.Count >= Math.Max(1, _options.PagesAheadPerStream) || cursor is null))
                     {
                         await pages.WriteAsync(await ahead.Dequeue(), stop.Token);
                     }

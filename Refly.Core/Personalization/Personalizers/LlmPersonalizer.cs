@@ -184,6 +184,7 @@ public sealed partial class LlmPersonalizer : IPersonalizer
         }
 
         Stats.AddContacts(fromModel, ruleBased);
+        requests[0].Usage?.AddContacts(fromModel, ruleBased);
         TrimMemory();
         return results;
     }
@@ -247,6 +248,8 @@ public sealed partial class LlmPersonalizer : IPersonalizer
                     {
                         Stats.AddDistinctGroup();
                         Stats.AddCacheHit();
+                        request.Usage?.AddDistinctGroup();
+                        request.Usage?.AddCacheHit();
                     }
 
                     outcomes[key] = _groups.TryGetValue(key, out var current) ? current : hit;
@@ -257,6 +260,7 @@ public sealed partial class LlmPersonalizer : IPersonalizer
                 if (_groups.TryAdd(key, pending.Outcome.Task))
                 {
                     Stats.AddDistinctGroup();
+                    request.Usage?.AddDistinctGroup();
                     owned.Add(pending);
                     outcomes[key] = pending.Outcome.Task;
                 }
@@ -302,6 +306,7 @@ public sealed partial class LlmPersonalizer : IPersonalizer
             {
                 _groups.TryRemove(new KeyValuePair<string, Task<GroupOutcome>>(group.Key, group.Outcome.Task));
                 Stats.AddRejection(failure);
+                group.Request.Usage?.AddRejection(failure);
             }
         }
     }
@@ -310,12 +315,15 @@ public sealed partial class LlmPersonalizer : IPersonalizer
     private async Task<string> CallWithRetriesAsync(PendingGroup[] groups, CancellationToken cancellationToken)
     {
         var messages = BuildMessages(groups);
+        // The call is counted for the run whose batch asked for it (groups of one call come from one batch).
+        var usage = groups[0].Request.Usage;
         var reason = "no attempt";
         for (var attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
             if (attempt > 1)
             {
                 Stats.AddRetry();
+                usage?.AddRetry();
             }
 
             var lease = await _concurrency.AcquireAsync(cancellationToken).ConfigureAwait(false);
@@ -325,6 +333,7 @@ public sealed partial class LlmPersonalizer : IPersonalizer
             try
             {
                 Stats.AddModelCall();
+                usage?.AddModelCall();
                 response = await _chatClient.GetResponseAsync<BatchAnswer>(
                     messages,
                     new ChatOptions
@@ -351,6 +360,7 @@ public sealed partial class LlmPersonalizer : IPersonalizer
                 if (ex.Status == 429)
                 {
                     Stats.AddThrottled();
+                    usage?.AddThrottled();
                 }
 
                 reason = ex.Status == 429 ? "throttled" : $"server error {ex.Status}";
@@ -362,9 +372,10 @@ public sealed partial class LlmPersonalizer : IPersonalizer
                 throw;
             }
 
-            var usage = response.Usage;
-            Stats.AddTokens(usage?.InputTokenCount ?? 0, usage?.OutputTokenCount ?? 0);
-            _concurrency.OnSuccess(lease, usage?.OutputTokenCount ?? 0);
+            var tokens = response.Usage;
+            Stats.AddTokens(tokens?.InputTokenCount ?? 0, tokens?.OutputTokenCount ?? 0);
+            usage?.AddTokens(tokens?.InputTokenCount ?? 0, tokens?.OutputTokenCount ?? 0);
+            _concurrency.OnSuccess(lease, tokens?.OutputTokenCount ?? 0);
             await AcceptAsync(groups, response, cancellationToken).ConfigureAwait(false);
             return "missing item";
         }
@@ -432,6 +443,7 @@ public sealed partial class LlmPersonalizer : IPersonalizer
         }
 
         Stats.AddGenerated(accepted.Count);
+        groups[0].Request.Usage?.AddGenerated(accepted.Count);
         if (accepted.Count > 0)
         {
             try
@@ -451,6 +463,7 @@ public sealed partial class LlmPersonalizer : IPersonalizer
         if (group.Outcome.TrySetResult(GroupOutcome.Failure(reason)))
         {
             Stats.AddRejection(reason);
+            group.Request.Usage?.AddRejection(reason);
             LogRejected(group.Request.MessageId, reason);
         }
     }

@@ -14,7 +14,7 @@ public sealed class LlmPersonalizerOptions
     /// endpoint's latency holds, halving on 429, 5xx and timeouts.
     /// </summary>
     [Range(1, 1024)]
-    public int MaxConcurrency { get; set; } = 64;
+    public int MaxConcurrency { get; set; } = 256;
 
     /// <summary>Fact groups written by one model call (one JSON-schema array answer); 1 asks once per group.</summary>
     [Range(1, 64)]

@@ -31,6 +31,12 @@ public sealed record PersonalizationRequest(
     /// each variant is written afresh (its own cache entry and model seed, another rule-based phrasing).
     /// </summary>
     public int Variant { get; init; }
+
+    /// <summary>
+    /// The counters of the run this request belongs to (a run's own calls, tokens, groups and cache hits, apart from
+    /// other runs sharing the model); null outside a run. The model personalizer counts into it besides its own totals.
+    /// </summary>
+    public LlmPersonalizerStats? Usage { get; init; }
 }
 
 /// <summary>Where a contact's content came from.</summary>

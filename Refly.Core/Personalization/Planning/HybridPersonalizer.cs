@@ -21,8 +21,8 @@ public sealed class HybridPersonalizer(LlmPersonalizer llm, RuleBasedPersonalize
     /// <summary>The run's budget.</summary>
     public ModelBudget Budget => budget;
 
-    /// <summary>The model part's counters (shared with other users of the same <see cref="LlmPersonalizer"/>).</summary>
-    public LlmPersonalizerStats ModelStats => llm.Stats;
+    /// <summary>The model part's counters for this run alone (other runs share the <see cref="LlmPersonalizer"/>, not these).</summary>
+    public LlmPersonalizerStats ModelStats { get; } = new();
 
     /// <inheritdoc />
     public async ValueTask<PersonalizedContent> PersonalizeAsync(PersonalizationRequest request, CancellationToken cancellationToken)
@@ -66,7 +66,7 @@ public sealed class HybridPersonalizer(LlmPersonalizer llm, RuleBasedPersonalize
         }
         try
         {
-            var written = await llm.PersonalizeBatchAsync(toModel.Select(i => requests[i]).ToList(), cancellationToken).ConfigureAwait(false);
+            var written = await llm.PersonalizeBatchAsync(toModel.Select(i => requests[i] with { Usage = ModelStats }).ToList(), cancellationToken).ConfigureAwait(false);
             for (var k = 0; k < toModel.Count; k++)
             {
                 results[toModel[k]] = written[k];

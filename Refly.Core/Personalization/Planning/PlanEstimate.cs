@@ -62,7 +62,7 @@ public sealed record FactGroupEstimate(int SampleSize, int DistinctInSample, lon
 /// <param name="Coverage">Share of the audience with personalized content at send (model or rule-based).</param>
 /// <param name="FinishesBeforeDeadline">Whether the run ends before the lock; null without a deadline.</param>
 /// <param name="DistinctGroups">Fact groups times messages the model would write.</param>
-/// <param name="RatesMeasured">Whether the model's rates come from earlier runs (else a cautious default).</param>
+/// <param name="RatesMeasured">Whether the model's rates were measured (earlier runs or the preview; else a cautious default).</param>
 public sealed record PersonalizerEstimate(
     string Personalizer,
     TimeSpan Duration,
@@ -74,7 +74,11 @@ public sealed record PersonalizerEstimate(
     double Coverage,
     bool? FinishesBeforeDeadline,
     long DistinctGroups,
-    bool RatesMeasured);
+    bool RatesMeasured)
+{
+    /// <summary>What measured the model's rates.</summary>
+    public ModelRatesOrigin RatesOrigin { get; init; } = RatesMeasured ? ModelRatesOrigin.Runs : ModelRatesOrigin.Default;
+}
 
 /// <summary>
 /// Estimates a run per personalizer, from the audience, its fact groups and the model's rates: the rule-based run is
@@ -96,7 +100,7 @@ public static class PlanEstimator
         {
             var inTime = untilDeadline is { } u ? klaviyoSeconds <= u : (bool?)null;
             return new PersonalizerEstimate(personalizer, Seconds(klaviyoSeconds), 0, 0, 0, null, 0,
-                inTime == false ? untilDeadline!.Value / klaviyoSeconds : 1, inTime, 0, rates.IsMeasured);
+                inTime == false ? untilDeadline!.Value / klaviyoSeconds : 1, inTime, 0, rates.IsMeasured) { RatesOrigin = rates.Origin };
         }
 
         var totalGroups = groups.DistinctGroups * Math.Max(1, inputs.Messages);
@@ -129,7 +133,7 @@ public static class PlanEstimator
         var output = (long)Math.Round(groupsDone * rates.OutputTokensPerGroup);
         bool? before = untilDeadline is { } until ? duration <= until && coverage >= 1 : null;
         return new PersonalizerEstimate(personalizer, Seconds(duration), calls, input, output, prices?.CostOf(input, output),
-            Math.Clamp(modelCoverage, 0, 1), Math.Clamp(coverage, 0, 1), before, totalGroups, rates.IsMeasured);
+            Math.Clamp(modelCoverage, 0, 1), Math.Clamp(coverage, 0, 1), before, totalGroups, rates.IsMeasured) { RatesOrigin = rates.Origin };
     }
 
     /// <summary>
@@ -168,12 +172,21 @@ public sealed class PlanChoicesService(
     IOptionsMonitor<LlmPersonalizerOptions> llmOptions,
     TimeProvider time)
 {
-    /// <summary>The choices for <paramref name="recipients"/> contacts, <paramref name="messages"/> messages and <paramref name="sendTime"/> (null for a Draft).</summary>
-    public async Task<PlanChoices> ChooseAsync(long recipients, int messages, DateTimeOffset? sendTime, IReadOnlyCollection<KlaviyoProfile> sample, CancellationToken cancellationToken)
+    /// <summary>
+    /// The choices for <paramref name="recipients"/> contacts, <paramref name="messages"/> messages and
+    /// <paramref name="sendTime"/> (null for a Draft). The model's rates come from earlier runs, else from
+    /// <paramref name="preview"/> (the samples' model calls), else the cautious default.
+    /// </summary>
+    public async Task<PlanChoices> ChooseAsync(
+        long recipients, int messages, DateTimeOffset? sendTime, IReadOnlyCollection<KlaviyoProfile> sample, CancellationToken cancellationToken, PreviewModelCalls? preview = null)
     {
         var inputs = new PlanInputs(recipients, messages, time.GetUtcNow(), sendTime, throughput.ContactsPerSecond, personalizers.ReserveFor(recipients));
         var groups = FactGroupEstimate.FromSample(sample, recipients);
         var modelRates = await rates.CurrentAsync(cancellationToken);
+        if (modelRates.Origin == ModelRatesOrigin.Default && ModelRates.FromPreview(preview, llmOptions.CurrentValue.GroupsPerCall) is { } previewed)
+        {
+            modelRates = previewed;
+        }
         var prices = llmOptions.CurrentValue;
         var available = personalizers.ModelAvailable;
         var estimates = new List<PersonalizerEstimate>();

@@ -32,10 +32,17 @@ public sealed class EmailPreviewService(
 
     /// <summary>
     /// The previews of <paramref name="messageIds"/> (messages of <paramref name="campaign"/>) for the samples, or for the
-    /// contact with <paramref name="email"/> when given. Throws <see cref="KlaviyoException"/> when Klaviyo fails.
+    /// contact with <paramref name="email"/> when given. A contact whose fact group has copy in <paramref name="approved"/>
+    /// (the modal's edited or rewritten samples, or a run's approved copy) is shown with that copy, as the run writes it.
+    /// Throws <see cref="KlaviyoException"/> when Klaviyo fails.
     /// </summary>
     public async Task<EmailPreviewResult> PreviewAsync(
-        Campaign campaign, IReadOnlyList<string> messageIds, string? email, CampaignBrief? brief, CancellationToken cancellationToken)
+        Campaign campaign,
+        IReadOnlyList<string> messageIds,
+        string? email,
+        CampaignBrief? brief,
+        CancellationToken cancellationToken,
+        IReadOnlyCollection<ApprovedCopyInput>? approved = null)
     {
         ArgumentNullException.ThrowIfNull(campaign);
         ArgumentNullException.ThrowIfNull(messageIds);
@@ -71,6 +78,7 @@ public sealed class EmailPreviewService(
         var snapshots = await switcher.SnapshotAsync(campaign.KlaviyoId, messageIds, earlier, cancellationToken);
         var personalizer = personalizers.Current;
         var briefHash = brief.Hash();
+        var approvedByGroup = (approved ?? []).GroupBy(a => (a.MessageId, a.FactsHash)).ToDictionary(g => g.Key, g => g.Last());
         var previews = new List<EmailPreview>(contacts.Count * snapshots.Count);
         foreach (var snapshot in snapshots)
         {
@@ -98,7 +106,9 @@ public sealed class EmailPreviewService(
                         Brief = brief,
                         BriefHash = briefHash,
                     };
-                    var content = await personalizer.PersonalizeAsync(request, cancellationToken);
+                    var content = approvedByGroup.TryGetValue((snapshot.MessageId, ContactFacts.From(profile, brief).Hash), out var copy)
+                        ? ApprovedCopyPersonalizer.Compose(AsCopy(copy), RuleBasedPersonalizer.GreetingName(profile))
+                        : await personalizer.PersonalizeAsync(request, cancellationToken);
                     var set = new Dictionary<string, string>(StringComparer.Ordinal);
                     PersonalizedMarkup.AddProperties(key, content, set, new List<string>());
 
@@ -223,6 +233,18 @@ public sealed class EmailPreviewService(
     }
 
     // One contact from each of the largest fact groups of the first page of the first included audience.
+    private static ApprovedCopy AsCopy(ApprovedCopyInput input) => new()
+    {
+        CampaignKlaviyoId = string.Empty,
+        MessageId = input.MessageId,
+        FactsHash = input.FactsHash,
+        Subject = input.Subject,
+        PreviewText = input.PreviewText ?? string.Empty,
+        Intro = input.Intro ?? string.Empty,
+        Origin = input.Origin,
+        OriginalHash = string.Empty,
+    };
+
     private async Task<List<(KlaviyoProfile, int)>> SamplesAsync(Campaign campaign, CancellationToken cancellationToken)
     {
         var firstGroup = campaign.IncludedAudienceIds.FirstOrDefault();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Refly.Core.Campaigns;
 using Refly.Core.Klaviyo;
@@ -81,12 +82,13 @@ public sealed class PersonalizationPlanner(
         long? recipients = null;
         var samples = new List<SamplePreview>();
         var sampled = new List<KlaviyoProfile>();
+        var preview = new StrongBox<PreviewModelCalls?>();
         string? warning = null;
         string? failure = null;
         try
         {
             recipients = await EstimateRecipientsAsync(campaign.KlaviyoId, campaign.IncludedAudienceIds, cancellationToken);
-            samples = await SamplesAsync(campaign, originals, sampled, brief, cancellationToken);
+            samples = await SamplesAsync(campaign, originals, sampled, preview, brief, cancellationToken);
         }
         catch (KlaviyoException ex)
         {
@@ -119,7 +121,8 @@ public sealed class PersonalizationPlanner(
         PlanChoices? plan = null;
         if (recipients is { } audience && choices is not null)
         {
-            plan = await choices.ChooseAsync(audience, Math.Max(1, campaign.Messages.Count), SendTimeCheck.DeadlineOf(campaign.Status, campaign.SendTime), sampled, cancellationToken);
+            plan = await choices.ChooseAsync(
+                audience, Math.Max(1, campaign.Messages.Count), SendTimeCheck.DeadlineOf(campaign.Status, campaign.SendTime), sampled, cancellationToken, preview.Value);
         }
         return new PersonalizationPlan(recipients, duration, campaign.SendTime, deadline, inTime, check, samples, warning)
         {
@@ -129,6 +132,18 @@ public sealed class PersonalizationPlanner(
             Brief = brief,
             DefaultHoldoutShare = options?.Value.DefaultHoldoutShare ?? 0.10,
         };
+    }
+
+    /// <summary>
+    /// The samples written again with <paramref name="brief"/> (a brief edited in the modal): the largest fact groups
+    /// as that brief's allowed facts form them, one copy each.
+    /// </summary>
+    public async Task<IReadOnlyList<SamplePreview>> SamplesWithBriefAsync(Campaign campaign, CampaignBrief brief, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        ArgumentNullException.ThrowIfNull(brief);
+        var originals = await OriginalContentAsync(campaign, cancellationToken);
+        return await SamplesAsync(campaign, originals, [], new StrongBox<PreviewModelCalls?>(), brief, cancellationToken);
     }
 
     /// <summary>
@@ -178,7 +193,12 @@ public sealed class PersonalizationPlanner(
     }
 
     private async Task<List<SamplePreview>> SamplesAsync(
-        Campaign campaign, IReadOnlyDictionary<string, MessageContent> originals, List<KlaviyoProfile> sampled, CampaignBrief brief, CancellationToken cancellationToken)
+        Campaign campaign,
+        IReadOnlyDictionary<string, MessageContent> originals,
+        List<KlaviyoProfile> sampled,
+        StrongBox<PreviewModelCalls?> preview,
+        CampaignBrief brief,
+        CancellationToken cancellationToken)
     {
         var samples = new List<SamplePreview>();
         var firstGroup = campaign.IncludedAudienceIds.FirstOrDefault();
@@ -204,24 +224,60 @@ public sealed class PersonalizationPlanner(
             .OrderByDescending(g => g.Count()).ThenBy(g => g.First().Index)
             .Take(SampleGroups)
             .ToList();
-        foreach (var factGroup in largest)
-        {
-            var (profile, _, facts) = factGroup.First();
-            foreach (var message in campaign.Messages)
+        var requests = (
+            from factGroup in largest
+            from message in campaign.Messages
+            select (Group: factGroup, Request: new PersonalizationRequest(factGroup.First().Profile, message.KlaviyoId, campaign.Name, originals[message.KlaviyoId])
             {
-                var original = originals[message.KlaviyoId];
-                var content = await personalizer.PersonalizeAsync(new PersonalizationRequest(profile, message.KlaviyoId, campaign.Name, original) { Brief = brief, BriefHash = briefHash }, cancellationToken);
-                samples.Add(new SamplePreview(SampleLabel(profile), message.KlaviyoId, original.Subject, content)
-                {
-                    Profile = profile,
-                    FactsHash = facts.Hash,
-                    FactsLabel = FactsLabel(facts),
-                    GroupSize = factGroup.Count(),
-                    SampledContacts = page.Items.Count,
-                });
-            }
+                Brief = brief,
+                BriefHash = briefHash,
+            })).ToList();
+        var contents = await GenerateSamplesAsync(personalizer, requests.Select(r => r.Request).ToList(), preview, cancellationToken);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var (factGroup, request) = requests[i];
+            var (profile, _, facts) = factGroup.First();
+            samples.Add(new SamplePreview(SampleLabel(profile), request.MessageId, request.Original.Subject, contents[i])
+            {
+                Profile = profile,
+                FactsHash = facts.Hash,
+                FactsLabel = FactsLabel(facts),
+                GroupSize = factGroup.Count(),
+                SampledContacts = page.Items.Count,
+            });
         }
         return samples;
+    }
+
+    /// <summary>
+    /// The samples' copy, generated side by side (one call a sample, as many at once as the model's limiter lets in:
+    /// the modal waits less). With the model, what those calls cost is <see cref="PreviewModelCalls"/>: the measurement
+    /// the plan goes by before any run has measured the model.
+    /// </summary>
+    private async Task<IReadOnlyList<PersonalizedContent>> GenerateSamplesAsync(
+        IPersonalizer personalizer,
+        IReadOnlyList<PersonalizationRequest> requests,
+        StrongBox<PreviewModelCalls?> preview,
+        CancellationToken cancellationToken)
+    {
+        var llm = personalizer as LlmPersonalizer;
+        // The samples' own counters: a run using the model at the same time does not blur the measurement.
+        var usage = llm is null ? null : new LlmPersonalizerStats();
+        var started = time.GetTimestamp();
+        var results = await Task.WhenAll(requests.Select(r => personalizer.PersonalizeAsync(r with { Usage = usage }, cancellationToken).AsTask()));
+        var elapsed = time.GetElapsedTime(started);
+        if (llm is not null && usage is not null)
+        {
+            var measured = usage.Snapshot();
+            preview.Value = new PreviewModelCalls(
+                measured.GroupsGenerated,
+                measured.ModelCalls,
+                measured.InputTokens,
+                measured.OutputTokens,
+                elapsed,
+                (int)Math.Clamp(Math.Min(measured.ModelCalls, Math.Max(llm.Stats.Snapshot().ConcurrencyLimit, 1)), 1, int.MaxValue));
+        }
+        return results;
     }
 
     /// <summary>How the modal names a sample contact: their name, else their e-mail address, else their id.</summary>

@@ -30,6 +30,10 @@ public sealed partial class EmailPreviewPanel : IDisposable
     [Parameter]
     public CampaignBrief? Brief { get; set; }
 
+    /// <summary>Copy the marketer approved for fact groups (edited or rewritten samples): shown as the run writes it.</summary>
+    [Parameter]
+    public IReadOnlyCollection<ApprovedCopyInput>? ApprovedCopies { get; set; }
+
     [Inject]
     public required EmailPreviewService Previews { get; init; }
 
@@ -41,7 +45,7 @@ public sealed partial class EmailPreviewPanel : IDisposable
         _error = null;
         try
         {
-            var result = await Previews.PreviewAsync(Campaign, MessageIds, _email, Brief, _disposed.Token);
+            var result = await Previews.PreviewAsync(Campaign, MessageIds, _email, Brief, _disposed.Token, ApprovedCopies);
             if (version != _version)
             {
                 return;

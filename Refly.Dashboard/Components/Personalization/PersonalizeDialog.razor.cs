@@ -46,8 +46,17 @@ public sealed partial class PersonalizeDialog : IDisposable
     /// <summary>Only on an estimate: while estimating, or when Klaviyo could not be asked, nothing may start.</summary>
     private bool CanConfirm => !_starting && _selected.Count > 0 && _plan is { EstimateFailure: null, SendTimeCheck.IsAllowed: true } && !NeedsApproval;
 
-    /// <summary>Samples are shown and not approved (as they stand now): nothing starts before the marketer approves them.</summary>
-    private bool NeedsApproval => _approval is { Approved: false } approval && approval.Items.Any(i => _selected.Contains(i.Sample.MessageId));
+    /// <summary>
+    /// Samples are shown and not approved (as they stand now), or were written with another brief than the one in the
+    /// modal: nothing starts before the marketer approves samples of this brief.
+    /// </summary>
+    private bool NeedsApproval =>
+        _approval is { } approval && approval.Items.Any(i => _selected.Contains(i.Sample.MessageId)) && (!approval.Approved || SamplesStale);
+
+    /// <summary>The brief in the modal differs from the one the samples were written with.</summary>
+    private bool SamplesStale => _approval is { Items.Count: > 0 } approval && _brief is not null && _brief.Hash() != approval.BriefHash;
+
+    private bool _rewriting;
 
     protected override async Task OnInitializedAsync()
     {
@@ -67,11 +76,39 @@ public sealed partial class PersonalizeDialog : IDisposable
             _plan = await Planner.PlanAsync(Campaign, _closed.Token);
             _personalizer = _plan.Choices?.DefaultPersonalizer;
             _holdoutPercent ??= (int)Math.Round(_plan.DefaultHoldoutShare * 100);
-            _approval = new SampleApprovalDraft(_plan.Samples);
+            _approval = new SampleApprovalDraft(_plan.Samples) { BriefHash = _plan.Brief.Hash() };
         }
         catch (OperationCanceledException) when (_closed.IsCancellationRequested)
         {
             // The dialog closed while estimating.
+        }
+    }
+
+    /// <summary>Writes the samples again with the brief in the modal (the marketer's edits of the same groups stay).</summary>
+    private async Task RewriteSamplesAsync()
+    {
+        if (_approval is null || _brief is null)
+        {
+            return;
+        }
+        _rewriting = true;
+        try
+        {
+            var brief = _brief;
+            var samples = await Planner.SamplesWithBriefAsync(Campaign, brief, _closed.Token);
+            _approval = _approval.Rewritten(samples, brief.Hash());
+        }
+        catch (OperationCanceledException) when (_closed.IsCancellationRequested)
+        {
+            // The dialog closed while writing.
+        }
+        catch (Refly.Core.Klaviyo.KlaviyoException ex)
+        {
+            _errors = [$"The samples could not be written again: {ex.Message}"];
+        }
+        finally
+        {
+            _rewriting = false;
         }
     }
 

@@ -38,6 +38,10 @@ public sealed partial class SampleApprovalPanel
     [Parameter]
     public Func<string, string> MessageLabel { get; set; } = id => id;
 
+    /// <summary>The brief samples are written again with (the one in the modal).</summary>
+    [Parameter]
+    public CampaignBrief Brief { get; set; } = CampaignBrief.Default;
+
     /// <summary>Raised when the approval or a sample changes.</summary>
     [Parameter]
     public EventCallback Changed { get; set; }
@@ -79,7 +83,7 @@ public sealed partial class SampleApprovalPanel
         _busy = item;
         try
         {
-            var request = new PersonalizationRequest(profile, item.Sample.MessageId, CampaignName, OriginalOf(item));
+            var request = new PersonalizationRequest(profile, item.Sample.MessageId, CampaignName, OriginalOf(item)) { Brief = Brief, BriefHash = Brief.Hash() };
             var content = await Approval.RegenerateAsync(request, item.Variant + 1, CancellationToken.None);
             item.Variant++;
             if (Draft.Regenerated(item, content))

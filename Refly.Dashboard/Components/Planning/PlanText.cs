@@ -22,6 +22,18 @@ public static class PlanText
     public static string Percent(double share) =>
         string.Create(CultureInfo.InvariantCulture, $"{Math.Floor(Math.Clamp(share, 0, 1) * 100):0}%");
 
+    /// <summary>Where the model's speed comes from, when it is not from earlier runs; null then.</summary>
+    public static string? RatesNote(PersonalizerEstimate estimate)
+    {
+        ArgumentNullException.ThrowIfNull(estimate);
+        return estimate.RatesOrigin switch
+        {
+            ModelRatesOrigin.Preview => "Model speed measured by the samples' model calls, a few at once (a run makes more, so it is likely faster); the run refines it.",
+            ModelRatesOrigin.Default => "Model speed assumed (a small server) until a run measures it.",
+            _ => null,
+        };
+    }
+
     /// <summary>What the marketer is told about the model's share, per personalizer.</summary>
     public static string Coverage(PersonalizerEstimate estimate, bool hasDeadline)
     {

@@ -35,6 +35,7 @@ public sealed class AutomationApiSeenByDashboardTests : MudTestContext, IClassFi
         Services.AddSingleton(services.GetRequiredService<SyncStatus>());
         Services.AddSingleton(services.GetRequiredService<RunQueryService>());
         Services.AddSingleton(services.GetRequiredService<PersonalizationRunService>());
+        Services.AddSingleton(services.GetRequiredService<Refly.Core.Impact.CampaignImpactService>());
         Services.AddSingleton(services.GetRequiredService<TimeProvider>());
         Services.AddScoped<BrowserTimeZone>();
     }

@@ -87,6 +87,40 @@ public sealed class HybridRunTests
         Assert.True(after.CacheHits > 0, "no cache hit after the resume");
     }
 
+    [Fact]
+    public async Task TwoRunsAtOnce_EachCountsOnlyItsOwnModelCalls()
+    {
+        // The A100-like profile at 4x: each run needs some seconds of model time, so the two run side by side.
+        await using var model = await ModelSandboxServer.StartAsync(new ModelSandboxOptions { Profile = ModelProfile.A100.Name, TimeScale = 4 });
+        await using var host = await CoreTestHost.StartAsync(settings: Settings(model));
+        var first = RunScenario.Create(host.Store);
+        var second = RunScenario.Create(host.Store);
+
+        var a = await StartAsync(host, first, PersonalizerNames.Llm);
+        // Another brief: the second run's groups are its own generations, made while the first run makes its calls.
+        var started = await host.Get<PersonalizationRunService>().StartAsync(
+            new StartRunRequest(second.Campaign.Id, [second.Campaign.Messages[0].Id], RunTrigger.Manual, "test")
+            {
+                Personalizer = PersonalizerNames.Llm,
+                Brief = new CampaignBrief(Goal: "New arrivals for the season", Tone: "warm"),
+            },
+            CancellationToken.None);
+        Assert.True(started.Succeeded, started.ErrorMessage);
+        var b = started.Run!;
+        var doneA = await RunScenario.WaitForStateAsync(host, a.Id, RunState.Completed, TimeSpan.FromSeconds(120));
+        var doneB = await RunScenario.WaitForStateAsync(host, b.Id, RunState.Completed, TimeSpan.FromSeconds(120));
+
+        Assert.True(doneA.StartedAt < doneB.FinishedAt && doneB.StartedAt < doneA.FinishedAt, "the runs did not overlap: the test proves nothing");
+        var statsA = (await host.Get<RunPersonalizationStatsStore>().GetAsync(a.Id, default))!;
+        var statsB = (await host.Get<RunPersonalizationStatsStore>().GetAsync(b.Id, default))!;
+        // Every call the model answered is counted once, for the run that asked for it; not for both.
+        Assert.Equal(model.Counters.Requests, statsA.ModelCalls + statsB.ModelCalls);
+        Assert.Equal(model.Counters.CompletionTokens, statsA.OutputTokens + statsB.OutputTokens);
+        Assert.True(statsA.ModelCalls > 0 && statsB.ModelCalls > 0, $"calls: {statsA.ModelCalls} and {statsB.ModelCalls}");
+        Assert.Equal(first.AudienceIds.Count, statsA.ModelContacts);
+        Assert.Equal(second.AudienceIds.Count, statsB.ModelContacts);
+    }
+
     internal static Dictionary<string, string?> Settings(ModelSandboxServer model) => new()
     {
         ["Personalization:Personalizer"] = "llm",

@@ -45,6 +45,34 @@ public sealed class PlanEstimateTests
         Assert.True(calls is >= 0.5 and <= 2, $"estimated {llm.ModelCalls} calls, the run made {stats.ModelCalls}");
     }
 
+    [Fact]
+    public async Task LlmEstimate_BeforeAnyRun_IsMeasuredByTheSamplesCalls_AndIsCautiousButNearTheRun()
+    {
+        await using var model = await ModelSandboxServer.StartAsync(new ModelSandboxOptions { Profile = ModelProfile.A100.Name, TimeScale = 4 });
+        await using var host = await CoreTestHost.StartAsync(settings: HybridRunTests.Settings(model));
+        var scenario = RunScenario.Create(host.Store);
+        await host.Get<CampaignSyncService>().SyncAsync(CancellationToken.None);
+
+        var plan = await host.Get<PersonalizationPlanner>().PlanAsync(await CampaignAsync(host, scenario.Campaign.Id), CancellationToken.None);
+        var llm = plan.Choices!.For(PersonalizerNames.Llm)!;
+        var run = await HybridRunTests.StartAsync(host, scenario, PersonalizerNames.Llm);
+        var done = await RunScenario.WaitForStateAsync(host, run.Id, RunState.Completed, TimeSpan.FromSeconds(120));
+
+        // No run had measured the model: the samples' own calls did, not the small-box default.
+        Assert.Equal(ModelRatesOrigin.Preview, llm.RatesOrigin);
+        Assert.NotEmpty(plan.Samples);
+        var inputs = new PlanInputs(plan.EstimatedRecipients!.Value, 1, DateTimeOffset.UtcNow, null, host.Get<ExpectedThroughput>().ContactsPerSecond, TimeSpan.Zero);
+        var assumed = PlanEstimator.Estimate(PersonalizerNames.Llm, inputs, plan.Choices.Groups, ModelRates.Cautious, null);
+        var actual = done.FinishedAt!.Value - done.StartedAt!.Value;
+        // The samples measure the model at the few calls they had in flight; the run, with more calls at once and more
+        // groups a call, is faster. So the estimate errs on the slow side (a plan that meets the send time; the run's
+        // budget switches to what it measures), and it is far nearer the run than the small-box assumption.
+        var ratio = llm.Duration / actual;
+        var assumedRatio = assumed.Duration / actual;
+        Assert.True(ratio >= 0.8, $"estimated {llm.Duration} from the samples, the run took {actual}");
+        Assert.True(Math.Log(ratio) < Math.Log(assumedRatio) / 2, $"estimated {llm.Duration} from the samples, assumed {assumed.Duration}, the run took {actual}");
+    }
+
     private static async Task<Campaign> CampaignAsync(CoreTestHost host, string klaviyoId)
     {
         await using var db = await host.Get<IDbContextFactory<ReflyDbContext>>().CreateDbContextAsync();

@@ -60,6 +60,27 @@ public sealed class EmailPreviewServiceTests
     }
 
     [Fact]
+    public async Task Preview_WithApprovedCopyForAGroup_ShowsThatCopyForItsContact_AndTheSuggestionForTheOthers()
+    {
+        await using var host = await CoreTestHost.StartAsync();
+        var campaign = await SeedAsync(host);
+        var messageId = campaign.Messages[0].KlaviyoId;
+        var service = host.Get<EmailPreviewService>();
+        var before = await service.PreviewAsync(campaign, [messageId], null, null, CancellationToken.None);
+        var largest = (await host.Get<Refly.Core.Klaviyo.IKlaviyoClient>().FindProfileByEmailAsync(before.Previews[0].Contact, CancellationToken.None))!;
+        var facts = ContactFacts.From(largest, CampaignBrief.Default);
+        ApprovedCopyInput edit = new(messageId, facts.Hash, "{first_name}, our picks for Gold members", "Chosen by the team", "A short note from us.", ApprovedCopyOrigin.Marketer);
+
+        var result = await service.PreviewAsync(campaign, [messageId], null, null, CancellationToken.None, [edit]);
+
+        var first = result.Previews[0];
+        Assert.Equal(ContentSource.Marketer, first.Source);
+        Assert.Equal($"{largest.FirstName}, our picks for Gold members", first.Personalized.Subject);
+        Assert.Contains("A short note from us.", first.Personalized.Html, StringComparison.Ordinal);
+        Assert.All(result.Previews.Skip(1), p => Assert.Equal(ContentSource.RuleBased, p.Source));
+    }
+
+    [Fact]
     public async Task Preview_ContactByEmail_RendersThatContact_AndAnUnknownEmailSaysSo()
     {
         await using var host = await CoreTestHost.StartAsync();

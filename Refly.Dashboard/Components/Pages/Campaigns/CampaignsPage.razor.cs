@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 using Refly.Core.Campaigns;
+using Refly.Core.Impact;
+using Refly.Core.Impact.Reporting;
 using Refly.Core.Notifications;
 using Refly.Core.Personalization;
 using Refly.Core.Triggers;
@@ -26,6 +28,7 @@ public sealed partial class CampaignsPage : IDisposable
     private IReadOnlyList<CampaignStatus> _statuses = [];
     private IDisposable? _subscription;
     private IReadOnlyDictionary<string, RunView> _runs = new Dictionary<string, RunView>();
+    private IReadOnlyDictionary<string, CampaignImpact> _impacts = new Dictionary<string, CampaignImpact>();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PersonalizationRun> _changedRuns = new(StringComparer.Ordinal);
     private volatile bool _reloadNeeded;
     private Throttle? _refresh;
@@ -44,6 +47,9 @@ public sealed partial class CampaignsPage : IDisposable
 
     [Inject]
     public required PersonalizationRunService Runs { get; init; }
+
+    [Inject]
+    public required CampaignImpactService Impacts { get; init; }
 
     [Inject]
     public required IDialogService Dialogs { get; init; }
@@ -68,7 +74,7 @@ public sealed partial class CampaignsPage : IDisposable
                 case RunChanged { Run: { } run } when _runs.TryGetValue(run.CampaignKlaviyoId, out var shown) && (shown.RunId == run.Id || run.CreatedAt >= shown.CreatedAt):
                     _changedRuns[run.CampaignKlaviyoId] = run;
                     break;
-                case CampaignsChanged or RunChanged or SyncStatusChanged:
+                case CampaignsChanged or RunChanged or SyncStatusChanged or ImpactReportsChanged:
                     _reloadNeeded = true;
                     break;
                 default:
@@ -121,6 +127,7 @@ public sealed partial class CampaignsPage : IDisposable
             new CampaignQuery(_search, _status, state.Page * state.PageSize, state.PageSize, sort, state.SortDirection == SortDirection.Descending),
             cancellationToken);
         _runs = await RunQueries.LatestByCampaignAsync(page.Items.Select(c => c.KlaviyoId).ToList(), cancellationToken);
+        _impacts = await Impacts.GetManyAsync(page.Items.Where(c => c.Status == CampaignStatus.Sent).Select(c => c.KlaviyoId).ToList(), cancellationToken);
         // The filter offers the statuses campaigns have now (a sync may add or remove one); the chosen one stays.
         var statuses = await Campaigns.StatusesInUseAsync(cancellationToken);
         _statuses = _status is { } chosen && !statuses.Contains(chosen) ? [.. statuses, chosen] : statuses;
@@ -128,6 +135,12 @@ public sealed partial class CampaignsPage : IDisposable
     }
 
     private RunView? RunOf(Campaign campaign) => _runs.GetValueOrDefault(campaign.KlaviyoId);
+
+    /// <summary>A Sent campaign's headline lift ("+1.2 pts opens", "not significant yet"), "—" without results; empty for the others.</summary>
+    private string LiftOf(Campaign campaign) =>
+        campaign.Status != CampaignStatus.Sent ? ""
+        : _impacts.GetValueOrDefault(campaign.KlaviyoId) is { } impact ? ImpactText.TableHeadline(impact) ?? "—"
+        : "—";
 
     /// <summary>Messages and tags in one line under the name, for widths where their columns give way.</summary>
     private static string NameExtras(Campaign campaign) =>
