@@ -69,7 +69,7 @@ internal static class ImpactApi
             .WithSummary("Did personalization work: per message (personalized or not) recipients and rates, the holdout, the lift with 95% bounds; 404 unknown, 409 not sent or no results yet.");
 
         api.MapPost("/campaigns/{campaignId}/impact/refresh", async Task<IResult> (
-                string campaignId, CampaignReportQueue queue, CampaignReportTrigger trigger, ReportingBudget budget, TimeProvider time, HttpContext http, CancellationToken ct) =>
+                string campaignId, CampaignReportQueue queue, CampaignReportTrigger trigger, Refly.Core.Impact.Holdouts.HoldoutRefreshTrigger holdouts, ReportingBudget budget, TimeProvider time, HttpContext http, CancellationToken ct) =>
             {
                 var result = await queue.RequestRefreshAsync(campaignId, ct);
                 switch (result.Outcome)
@@ -88,6 +88,8 @@ internal static class ImpactApi
                             extensions: new Dictionary<string, object?> { ["code"] = "budget_spent", ["nextAllowedAt"] = next });
                 }
                 await trigger.FireAsync(ct);
+                // The holdout's events too (get_events has its own limits, not the report budget).
+                await holdouts.FireAsync(campaignId, ct);
                 var status = await budget.StatusAsync(ct);
                 return TypedResults.Accepted($"/api/v1/campaigns/{campaignId}/impact", new ImpactRefreshDto(campaignId, result.NextAllowedAt!.Value, status.Remaining));
             })

@@ -19,6 +19,9 @@ public sealed class HoldoutRefreshJob(HoldoutEventsReader reader, LeaseManager l
 
     public static readonly TriggerKey TriggerKey = new("holdout-refresh-interval", "impact");
 
+    /// <summary>Job data of an on-demand read (<see cref="HoldoutRefreshTrigger"/>): that campaign only, due or not.</summary>
+    public const string CampaignIdKey = "campaignId";
+
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
@@ -27,6 +30,11 @@ public sealed class HoldoutRefreshJob(HoldoutEventsReader reader, LeaseManager l
             if (!await leases.HoldAsync(LeaseName, stop.Token))
             {
                 logger.LogDebug("Holdout refresh skipped: another instance reads");
+                return;
+            }
+            if (context.MergedJobDataMap.GetString(CampaignIdKey) is { Length: > 0 } campaignId)
+            {
+                await reader.RefreshAsync(campaignId, stop.Token);
                 return;
             }
             var read = await reader.RefreshDueAsync(stop.Token);
@@ -38,6 +46,11 @@ public sealed class HoldoutRefreshJob(HoldoutEventsReader reader, LeaseManager l
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             logger.LogInformation("Holdout refresh interrupted by shutdown");
+        }
+        catch (Klaviyo.KlaviyoException ex)
+        {
+            // The schedule or the next refresh tries again.
+            logger.LogWarning("Holdout refresh failed: {Reason}", ex.Message);
         }
     }
 }

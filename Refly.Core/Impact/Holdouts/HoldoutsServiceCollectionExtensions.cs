@@ -18,6 +18,7 @@ public static class HoldoutsServiceCollectionExtensions
         services.TryAddSingleton<HoldoutEventStore>();
         services.TryAddSingleton<HoldoutEventsReader>();
         services.TryAddSingleton<StoredHoldoutImpactSource>();
+        services.TryAddSingleton<HoldoutRefreshTrigger>();
         services.RemoveAll<IHoldoutImpactSource>();
         services.AddSingleton<IHoldoutImpactSource>(sp => sp.GetRequiredService<StoredHoldoutImpactSource>());
         services.AddQuartz(quartz => quartz.AddJob<HoldoutRefreshJob>(job => job.WithIdentity(HoldoutRefreshJob.Key).StoreDurably()));

@@ -92,6 +92,30 @@ public sealed class HoldoutEventsTests
         Assert.Equal(await CountAsync(host, run.Id, RunContactState.HeldOut), impact.Control.Recipients);
     }
 
+    [Fact]
+    public async Task RefreshTrigger_ReadsTheCampaignNow_BeforeItsScheduledRead()
+    {
+        await using var host = await CoreTestHost.StartAsync();
+        var scenario = RunScenario.Create(host.Store, sizeA: 1_000);
+        var run = await HoldoutRunTests.StartAsync(host, scenario.Campaign.Id, [scenario.Campaign.Messages[0].Id], holdoutShare: 0.2);
+        await RunScenario.WaitForStateAsync(host, run.Id, RunState.Completed, TimeSpan.FromSeconds(120));
+        // Sent 30 minutes ago: the first scheduled read (2 h) is not due, so only the on-demand one reads.
+        var sendTime = TruncateToSecond(DateTimeOffset.UtcNow.AddMinutes(-30));
+        host.Store.SetCampaignStatus(scenario.Campaign.Id, CampaignStatuses.Sent, sendTime);
+        await host.Get<CampaignSyncService>().SyncAsync(CancellationToken.None);
+        Assert.Equal(0, await host.Get<HoldoutEventsReader>().RefreshDueAsync(CancellationToken.None));
+
+        await host.Get<HoldoutRefreshTrigger>().FireAsync(scenario.Campaign.Id, CancellationToken.None);
+
+        HoldoutImpact? impact = null;
+        Assert.True(await CoreTestHost.WaitUntilAsync(async () =>
+            (impact = await host.Get<IHoldoutImpactSource>().GetAsync(scenario.Campaign.Id, CancellationToken.None)) is not null, TimeSpan.FromSeconds(60)),
+            "the triggered read did not happen");
+        Assert.Equal(await CountAsync(host, run.Id, RunContactState.HeldOut), impact!.Control.Recipients);
+        var result = await host.Get<StoredHoldoutImpactSource>().GetResultAsync(scenario.Campaign.Id, CancellationToken.None);
+        Assert.Equal(sendTime.AddHours(2), result!.NextRefreshAt);
+    }
+
     /// <summary>The groups' numbers computed from the sandbox's own record of the send, for the run's message and the window.</summary>
     private static async Task<(ImpactRates Personalized, ImpactRates Control)> ExpectedAsync(
         CoreTestHost host, Guid runId, string campaignId, string messageId, DateTimeOffset sendTime)
