@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using Refly.Core.Campaigns;
 using Refly.Core.Impact;
+using Refly.Core.Impact.Holdouts;
 using Refly.Core.Impact.Reporting;
 using Refly.Core.Personalization;
 
@@ -29,6 +30,7 @@ public abstract class MudTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton(host.Get<CampaignImpactService>());
         Services.AddSingleton(host.Get<CampaignReportQueue>());
         Services.AddSingleton(host.Get<CampaignReportTrigger>());
+        Services.AddSingleton(host.Get<HoldoutRefreshTrigger>());
         Services.AddSingleton(host.Get<ReportingBudget>());
     }
 

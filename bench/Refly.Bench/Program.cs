@@ -142,18 +142,24 @@ async Task CancelScenarioAsync(int repetitions)
 }
 
 // The LLM personalizer against the in-process model stand-in (a profile, real time): contacts/s and model use per contact.
-async Task LlmScenarioAsync(long size, string profile, int maxConcurrency)
+async Task LlmScenarioAsync(long size, string profile, int maxConcurrency, string? rateLimitShare)
 {
     const int latencyMs = 250;
     await using var model = await Refly.ModelSandbox.ModelSandboxServer.StartAsync(new Refly.ModelSandbox.ModelSandboxOptions { Profile = profile, TimeScale = 1 });
     await using var sandbox = await SandboxProcess.StartAsync(new SandboxSettings(1, latencyMs, 2000, [size]), CancellationToken.None);
-    await using var host = await ProductHost.StartAsync(sandbox, 1, extraSettings: new Dictionary<string, string?>
+    var settings = new Dictionary<string, string?>
     {
         ["Personalization:Personalizer"] = "llm",
         ["Personalization:Llm:Endpoint"] = model.Endpoint.ToString(),
         ["Personalization:Llm:ModelId"] = model.ModelId,
         ["Personalization:Llm:MaxConcurrency"] = maxConcurrency.ToString(CultureInfo.InvariantCulture),
-    });
+    };
+    if (rateLimitShare is not null)
+    {
+        // --llm-share 1.0: all of Klaviyo's limits for Refly (the default 0.9 leaves a tenth to the account's other integrations).
+        settings["Klaviyo:RateLimitShare"] = rateLimitShare;
+    }
+    await using var host = await ProductHost.StartAsync(sandbox, 1, extraSettings: settings);
     var llm = (LlmPersonalizer)host.Get<PersonalizerSelector>().Current;
     var wall = Stopwatch.StartNew();
     var run = await host.StartRunAsync(sandbox.CampaignsBySize[size]);
@@ -168,7 +174,7 @@ async Task LlmScenarioAsync(long size, string profile, int maxConcurrency)
     var contacts = (double)(u.ContactsFromModel + u.ContactsRuleBased);
     Line("");
     Line(string.Create(CultureInfo.InvariantCulture,
-        $"LLM personalizer, {size:N0} contacts ({latencyMs} ms latency, Klaviyo's limits), model stand-in '{profile}' in real time, MaxConcurrency {maxConcurrency}, GroupsPerCall {host.Get<Microsoft.Extensions.Options.IOptions<LlmPersonalizerOptions>>().Value.GroupsPerCall}:"));
+        $"LLM personalizer, {size:N0} contacts ({latencyMs} ms latency, Klaviyo's limits, RateLimitShare {rateLimitShare ?? "0.9 (default)"}), model stand-in '{profile}' in real time, MaxConcurrency {maxConcurrency}, GroupsPerCall {host.Get<Microsoft.Extensions.Options.IOptions<LlmPersonalizerOptions>>().Value.GroupsPerCall}:"));
     Line("");
     Line("| contacts/s | of ceiling | wall time | fact groups | model calls | calls per contact | output tokens per contact | model-written | rule-based | cache hits | 429s | peak calls in flight | group fallbacks |");
     Line("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
@@ -223,13 +229,14 @@ else
     {
         await RunScenarioAsync("large, limits x10", 200_000, 250, 10, 2000, converted: false, readConcurrency: 24);
     }
-    // --only llm (h100, 200,000 contacts); --llm-size N --llm-profile a100 --llm-concurrency 256 vary it.
+    // --only llm (h100, 200,000 contacts); --llm-size N --llm-profile a100 --llm-concurrency 256 --llm-share 1.0 vary it.
     if (only is not null && Selected("llm"))
     {
         var llmSize = long.Parse(args.SkipWhile(a => a != "--llm-size").Skip(1).FirstOrDefault() ?? "200000", CultureInfo.InvariantCulture);
         var llmProfile = args.SkipWhile(a => a != "--llm-profile").Skip(1).FirstOrDefault() ?? "h100";
         var llmConcurrency = int.Parse(args.SkipWhile(a => a != "--llm-concurrency").Skip(1).FirstOrDefault() ?? "256", CultureInfo.InvariantCulture);
-        await LlmScenarioAsync(llmSize, llmProfile, llmConcurrency);
+        var llmShare = args.SkipWhile(a => a != "--llm-share").Skip(1).FirstOrDefault();
+        await LlmScenarioAsync(llmSize, llmProfile, llmConcurrency, llmShare);
     }
     // --only compare: per-contact vs grouped, 200,000 and 1,000,000 contacts, the three model profiles, a 10-minute
     // deadline (a campaign due in 25 minutes), the stand-in sped up 10x; --compare-sizes, --compare-profiles,

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Refly.Core.Impact;
+using Refly.Core.Impact.Holdouts;
 using Refly.Core.Impact.Reporting;
 using Refly.Core.Notifications;
 using Refly.Dashboard.Hosting;
@@ -36,6 +37,9 @@ public sealed partial class CampaignResults : IDisposable
 
     [Inject]
     public required CampaignReportTrigger Trigger { get; init; }
+
+    [Inject]
+    public required HoldoutRefreshTrigger HoldoutTrigger { get; init; }
 
     [Inject]
     public required ReportingBudget Budget { get; init; }
@@ -99,6 +103,8 @@ public sealed partial class CampaignResults : IDisposable
             case ReportRefreshOutcome.Queued:
                 _refreshQueuedAt = outcome.NextAllowedAt!.Value;
                 await Trigger.FireAsync(CancellationToken.None);
+                // A run with a holdout also reads the send's events again (personalized vs control).
+                await HoldoutTrigger.FireAsync(CampaignId, CancellationToken.None);
                 _refreshNote = "Reading Klaviyo's report (at most 2 a minute: this can take a minute).";
                 break;
             case ReportRefreshOutcome.BudgetSpent:
