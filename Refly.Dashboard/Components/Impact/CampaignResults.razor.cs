@@ -4,6 +4,7 @@ using Refly.Core.Impact;
 using Refly.Core.Impact.Holdouts;
 using Refly.Core.Impact.Reporting;
 using Refly.Core.Notifications;
+using Refly.Dashboard.Components.Shared;
 using Refly.Dashboard.Hosting;
 
 namespace Refly.Dashboard.Components.Impact;
@@ -21,8 +22,7 @@ public sealed partial class CampaignResults : IDisposable
     private string? _refreshNote;
     private bool _refreshing;
     private DateTimeOffset _refreshQueuedAt;
-    private IDisposable? _subscription;
-    private Throttle? _reload;
+    private LiveReload? _live;
     private string? _loadedFor;
 
     /// <summary>Klaviyo's campaign id.</summary>
@@ -52,26 +52,16 @@ public sealed partial class CampaignResults : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        _reload ??= new Throttle(TimeSpan.FromMilliseconds(250), () => InvokeAsync(async () =>
-        {
-            try
+        _live ??= new LiveReload(
+            Notifier,
+            change => change is ImpactReportsChanged c && c.CampaignIds.Contains(CampaignId) || change is CampaignsChanged,
+            InvokeAsync,
+            async () =>
             {
                 await LoadAsync();
                 StateHasChanged();
-            }
-            catch (Exception ex)
-            {
-                await DispatchExceptionAsync(ex);
-            }
-        }));
-        _subscription ??= Notifier.Subscribe(change =>
-        {
-            if (change is ImpactReportsChanged c && c.CampaignIds.Contains(CampaignId) || change is CampaignsChanged)
-            {
-                _reload.Signal();
-            }
-            return Task.CompletedTask;
-        });
+            },
+            DispatchExceptionAsync);
         if (_loadedFor != CampaignId)
         {
             await LoadAsync();
@@ -146,7 +136,6 @@ public sealed partial class CampaignResults : IDisposable
 
     public void Dispose()
     {
-        _subscription?.Dispose();
-        _reload?.Dispose();
+        _live?.Dispose();
     }
 }

@@ -4,6 +4,7 @@ using MudBlazor;
 using Refly.Core.Campaigns;
 using Refly.Core.Notifications;
 using Refly.Core.Personalization;
+using Refly.Dashboard.Components.Shared;
 using Refly.Dashboard.Hosting;
 
 namespace Refly.Dashboard.Components.Pages.Campaigns;
@@ -23,8 +24,7 @@ public sealed partial class RunDetailsPage : IDisposable
     private bool _retrying;
     private IReadOnlyList<string> _retryErrors = [];
     private readonly CancellationTokenSource _disposed = new();
-    private IDisposable? _subscription;
-    private Throttle? _refresh;
+    private LiveReload? _live;
 
     [Parameter]
     public required string CampaignId { get; set; }
@@ -67,26 +67,16 @@ public sealed partial class RunDetailsPage : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        _refresh ??= new Throttle(TimeSpan.FromMilliseconds(250), () => InvokeAsync(async () =>
-        {
-            try
+        _live ??= new LiveReload(
+            Notifier,
+            change => change is RunChanged c && c.RunId == RunId || change is CampaignsChanged,
+            InvokeAsync,
+            async () =>
             {
                 await LoadAsync();
                 StateHasChanged();
-            }
-            catch (Exception ex)
-            {
-                await DispatchExceptionAsync(ex);
-            }
-        }));
-        _subscription ??= Notifier.Subscribe(change =>
-        {
-            if (change is RunChanged c && c.RunId == RunId || change is CampaignsChanged)
-            {
-                _refresh.Signal();
-            }
-            return Task.CompletedTask;
-        });
+            },
+            DispatchExceptionAsync);
         if (_loadedRunId != RunId)
         {
             // Another run on the same page instance (e.g. after Retry): its own samples and messages.
@@ -222,7 +212,6 @@ public sealed partial class RunDetailsPage : IDisposable
     {
         _disposed.Cancel();
         _disposed.Dispose();
-        _subscription?.Dispose();
-        _refresh?.Dispose();
+        _live?.Dispose();
     }
 }

@@ -3,6 +3,7 @@ using MudBlazor;
 using Refly.Core.Campaigns;
 using Refly.Core.Notifications;
 using Refly.Core.Personalization;
+using Refly.Dashboard.Components.Shared;
 using Refly.Dashboard.Hosting;
 
 namespace Refly.Dashboard.Components.Pages.Campaigns;
@@ -15,8 +16,7 @@ public sealed partial class RunHistoryPage : IDisposable
     private Campaign? _campaign;
     private IReadOnlyList<RunView> _runs = [];
     private bool _showSources;
-    private IDisposable? _subscription;
-    private Throttle? _refresh;
+    private LiveReload? _live;
 
     [Parameter]
     public required string CampaignId { get; set; }
@@ -35,26 +35,16 @@ public sealed partial class RunHistoryPage : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        _refresh ??= new Throttle(TimeSpan.FromMilliseconds(250), () => InvokeAsync(async () =>
-        {
-            try
+        _live ??= new LiveReload(
+            Notifier,
+            change => change is RunChanged c && c.CampaignKlaviyoId == CampaignId || change is CampaignsChanged,
+            InvokeAsync,
+            async () =>
             {
                 await LoadAsync();
                 StateHasChanged();
-            }
-            catch (Exception ex)
-            {
-                await DispatchExceptionAsync(ex);
-            }
-        }));
-        _subscription ??= Notifier.Subscribe(change =>
-        {
-            if (change is RunChanged c && c.CampaignKlaviyoId == CampaignId || change is CampaignsChanged)
-            {
-                _refresh.Signal();
-            }
-            return Task.CompletedTask;
-        });
+            },
+            DispatchExceptionAsync);
         await LoadAsync();
         _loading = false;
     }
@@ -76,7 +66,6 @@ public sealed partial class RunHistoryPage : IDisposable
 
     public void Dispose()
     {
-        _subscription?.Dispose();
-        _refresh?.Dispose();
+        _live?.Dispose();
     }
 }
