@@ -150,6 +150,19 @@ public sealed class CampaignsPageModel(IPage page)
     public ILocator MessageCheckbox(string label) => Dialog.Locator(".mud-checkbox").Filter(new() { HasText = label });
 
     /// <summary>Approves the Personalize modal's samples (Confirm stays disabled until then), once they are shown.</summary>
+    /// <summary>Sets the modal's holdout to <paramref name="percent"/> (0: nobody held out) and waits for its hint to follow.</summary>
+    public async Task SetHoldoutAsync(int percent)
+    {
+        var holdout = Dialog.GetByTestId("holdout");
+        var input = holdout.Locator("input:not([type='range'])");
+        await input.FillAsync(percent.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await input.PressAsync("Tab");
+        if (percent == 0)
+        {
+            await Assertions.Expect(Dialog.GetByTestId("holdout-hint")).ToContainTextAsync("No holdout");
+        }
+    }
+
     public async Task ApproveSamplesAsync()
     {
         var approve = Dialog.GetByTestId("approve-samples");

@@ -60,6 +60,8 @@ public sealed class CampaignsDashboardBrowserTests : IClassFixture<BrowserAppFix
         await ui.MessageCheckbox("Variation A").ClickAsync();
         await Expect(confirm).ToBeDisabledAsync();
         await Expect(ui.Dialog.GetByTestId("confirm-hint")).ToHaveTextAsync("Approve the samples first");
+        // Variation B stays unselected as the control: no holdout on top (every contact of a page is written).
+        await ui.SetHoldoutAsync(0);
         await ui.ApproveSamplesAsync();
         await Expect(confirm).ToBeEnabledAsync();
         await confirm.ClickAsync();
@@ -97,7 +99,7 @@ public sealed class CampaignsDashboardBrowserTests : IClassFixture<BrowserAppFix
         await other.ExpectStateAsync(AbCampaign, "Cancelled", "Cancelled");
         await Expect(ui.Sparkle(AbCampaign)).ToBeEnabledAsync();
 
-        // Personalize again; this time let it finish.
+        // Personalize again, with the default 10% holdout; this time let it finish.
         await ui.Sparkle(AbCampaign).ClickAsync();
         await ui.MessageCheckbox("Variation B").ClickAsync();
         await ui.ApproveSamplesAsync();
@@ -109,7 +111,11 @@ public sealed class CampaignsDashboardBrowserTests : IClassFixture<BrowserAppFix
         // Run details: same numbers as the row.
         await ui.Row(AbCampaign).Locator("a[aria-label='Run details']").ClickAsync();
         await Expect(ui.Page.GetByTestId("run-state")).ToHaveTextAsync("Completed");
-        await Expect(ui.Page.GetByTestId("run-written")).ToHaveTextAsync("1,300");
+        // Everyone is either written or held out (about a tenth: a hash of run and contact chooses them).
+        var written = int.Parse(await ui.Page.GetByTestId("run-written").InnerTextAsync(), System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+        var heldOut = int.Parse(await ui.Page.GetByTestId("run-held-out").InnerTextAsync(), System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(1_300, written + heldOut);
+        Assert.InRange(heldOut, 80, 180);
         await ui.Page.Context.CloseAsync();
         await other.Page.Context.CloseAsync();
     }
