@@ -64,9 +64,8 @@ public sealed record ModelRates(double GroupsPerSecond, double GroupsPerCall, do
 /// <param name="Calls">Model calls made.</param>
 /// <param name="InputTokens">Prompt tokens of those calls.</param>
 /// <param name="OutputTokens">Completion tokens of those calls.</param>
-/// <param name="Elapsed">Wall time of the generation.</param>
-/// <param name="Concurrency">Calls that were in flight at once.</param>
-public sealed record PreviewModelCalls(long Groups, long Calls, long InputTokens, long OutputTokens, TimeSpan Elapsed, int Concurrency);
+/// <param name="Elapsed">Wall time of the generation (its calls side by side).</param>
+public sealed record PreviewModelCalls(long Groups, long Calls, long InputTokens, long OutputTokens, TimeSpan Elapsed);
 
 /// <summary>Reads <see cref="ModelRates"/> from the last runs that called the model.</summary>
 public sealed class ModelRatesSource(IDbContextFactory<ReflyDbContext> contextFactory)

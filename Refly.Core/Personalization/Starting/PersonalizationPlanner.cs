@@ -260,22 +260,15 @@ public sealed class PersonalizationPlanner(
         StrongBox<PreviewModelCalls?> preview,
         CancellationToken cancellationToken)
     {
-        var llm = personalizer as LlmPersonalizer;
         // The samples' own counters: a run using the model at the same time does not blur the measurement.
-        var usage = llm is null ? null : new LlmPersonalizerStats();
+        var usage = personalizer is LlmPersonalizer ? new LlmPersonalizerStats() : null;
         var started = time.GetTimestamp();
         var results = await Task.WhenAll(requests.Select(r => personalizer.PersonalizeAsync(r with { Usage = usage }, cancellationToken).AsTask()));
         var elapsed = time.GetElapsedTime(started);
-        if (llm is not null && usage is not null)
+        if (usage is not null)
         {
             var measured = usage.Snapshot();
-            preview.Value = new PreviewModelCalls(
-                measured.GroupsGenerated,
-                measured.ModelCalls,
-                measured.InputTokens,
-                measured.OutputTokens,
-                elapsed,
-                (int)Math.Clamp(Math.Min(measured.ModelCalls, Math.Max(llm.Stats.Snapshot().ConcurrencyLimit, 1)), 1, int.MaxValue));
+            preview.Value = new PreviewModelCalls(measured.GroupsGenerated, measured.ModelCalls, measured.InputTokens, measured.OutputTokens, elapsed);
         }
         return results;
     }
